@@ -1,0 +1,141 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL and Redis tests run when STOCKHOUSE_TEST_POSTGRES_URL / STOCKHOUSE_TEST_REDIS_URL
+are set and are skipped with the reason otherwise; under CI=true a missing server is a
+failure, not a skip (`.ci/run` relies on that).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from stockhouse.config import Settings, load_settings
+from stockhouse.db.engine import Database, normalize_database_url
+from stockhouse.db.migrate import upgrade_to_head
+from stockhouse.runtime import Runtime
+
+POSTGRES_ENV = "STOCKHOUSE_TEST_POSTGRES_URL"
+REDIS_ENV = "STOCKHOUSE_TEST_REDIS_URL"
+
+
+def require_service(env_name: str, what: str) -> str:
+    """The URL of a test server, or skip (fail under CI) when it is not configured."""
+    url = os.environ.get(env_name)
+    if url:
+        return url
+    message = f"{what} tests need {env_name} (e.g. {env_name}=... make test)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run {what} tests: {message}")
+    pytest.skip(message)
+
+
+# -- databases --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    upgrade_to_head(database)
+    database.dispose()
+    return path
+
+
+class PostgresTemplates:
+    """Creates a migrated template database once, then a fresh copy per test."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = make_url(normalize_database_url(server_url))
+        self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.template = f"sh_tpl_{uuid.uuid4().hex[:10]}"
+        self.created: list[str] = []
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        template_db = Database(self.url_for(self.template))
+        upgrade_to_head(template_db)
+        template_db.dispose()
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def url_for(self, name: str) -> str:
+        return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def new_database(self) -> str:
+        name = f"sh_t_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return self.url_for(name)
+
+    def drop(self, name_or_url: str) -> None:
+        name = make_url(name_or_url).database if "://" in name_or_url else name_or_url
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for name in [*self.created, self.template]:
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_templates() -> Iterator[PostgresTemplates]:
+    templates = PostgresTemplates(require_service(POSTGRES_ENV, "PostgreSQL"))
+    yield templates
+    templates.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A migrated, empty database of each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "stockhouse.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+    url = templates.new_database()
+    yield url
+    templates.drop(url)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require_service(REDIS_ENV, "Redis")
+
+
+# -- the product ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path, database_url: str) -> Settings:
+    return load_settings({"data_dir": str(data_dir), "database_url": database_url}, environ={})
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def db(runtime: Runtime) -> Database:
+    return runtime.db
