@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
 
+from stockhouse.app import create_app
 from stockhouse.config import Settings, load_settings
 from stockhouse.db.engine import Database, normalize_database_url
 from stockhouse.db.migrate import upgrade_to_head
@@ -139,3 +141,10 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture
 def db(runtime: Runtime) -> Database:
     return runtime.db
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    """An HTTP client for the whole application (no job workers)."""
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+        yield test_client

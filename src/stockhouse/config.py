@@ -16,7 +16,7 @@ from typing import Any
 
 ENV_PREFIX = "STOCKHOUSE_"
 CONFIG_FILE_NAME = "stockhouse.toml"
-SECRET_KEY_FILE_NAME = "secret_key"
+SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 (a file name)
 DEFAULT_DATA_DIR = "./stockhouse-data"
 
 
@@ -199,7 +199,9 @@ def load_settings(
     parsed.setdefault("storage_url", f"file://{data_dir / 'blobs'}")
     if not parsed.get("secret_key") and create_secret:
         parsed["secret_key"] = _secret_key_from_data_dir(data_dir)
-    if parsed.get("search") == "postgres" and not str(parsed["database_url"]).startswith("postgres"):
+    if parsed.get("search") == "postgres" and not str(parsed["database_url"]).startswith(
+        "postgres"
+    ):
         raise ConfigError("STOCKHOUSE_SEARCH", "'postgres' search needs a PostgreSQL database_url")
     known = {f.name for f in fields(Settings)}
     return Settings(data_dir=data_dir, **{k: v for k, v in parsed.items() if k in known})

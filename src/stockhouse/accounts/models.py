@@ -56,8 +56,14 @@ class ApiKind(enum.StrEnum):
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings with a CHECK constraint: portable and readable in SQL.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, length=32)
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        length=32,
+    )
 
 
 class User(Base):
@@ -134,7 +140,9 @@ class GroupMember(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"), default=GroupRole.MEMBER)
+    role: Mapped[GroupRole] = mapped_column(
+        _enum(GroupRole, "group_role"), default=GroupRole.MEMBER
+    )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="members")

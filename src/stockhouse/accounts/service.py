@@ -41,7 +41,12 @@ from stockhouse.accounts.tokens import (
     new_token,
 )
 from stockhouse.db.base import utcnow
-from stockhouse.errors import AuthenticationFailed, Conflict, InvalidParameter, NotFound
+from stockhouse.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidParameter,
+    NotFound,
+)
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 GROUP_NAME_MAX_LENGTH = 200
@@ -80,8 +85,12 @@ def create_user(
     last_name: str = "",
     country: str | None = None,
     timezone: str = "UTC",
+    user_id: int | None = None,
 ) -> User:
-    """Create a user; `password=None` makes an account that cannot log in by password."""
+    """Create a user; `password=None` makes an account that cannot log in by password.
+
+    `user_id` fixes the id (the demo's contributor has the id of seed 000's example).
+    """
     validate_username(username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken")
@@ -90,6 +99,7 @@ def create_user(
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidParameter("country", "country must be a two-letter ISO code like US")
     user = User(
+        id=user_id,
         username=username,
         email=email,
         password_hash=hash_password(validate_password(password)) if password else None,

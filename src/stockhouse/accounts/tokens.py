@@ -8,7 +8,7 @@ import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
 
-SESSION_TOKEN_PREFIX = "shs_"
+SESSION_TOKEN_PREFIX = "shs_"  # noqa: S105 (a prefix, not a secret)
 API_KEY_PREFIX = "shk_"
 DISPLAY_PREFIX_LENGTH = 12
 

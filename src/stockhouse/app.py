@@ -1,0 +1,81 @@
+"""The ASGI application: web UI, native API, compatible APIs, health and metrics on one port.
+
+The root is a plain Starlette app, so that hot paths of the compatible APIs run without
+FastAPI's per-request machinery; `/v1` is a mounted FastAPI app with its OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi.openapi.docs import get_swagger_ui_html
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from stockhouse import __version__
+from stockhouse.api import create_native_api
+from stockhouse.observability import RequestContextMiddleware
+from stockhouse.runtime import Runtime
+
+log = logging.getLogger("stockhouse.app")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        await asyncio.to_thread(runtime.db.ping)
+    except Exception as exc:  # any failure to reach the database means "not healthy"
+        log.warning("health check failed: %s", exc)
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics(_: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def docs(_: Request) -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/v1/openapi.json", title="Stockhouse API docs")
+
+
+async def home(_: Request) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Stockhouse</title></head>"
+        f"<body><h1>Stockhouse {__version__}</h1><p>The native API is documented at "
+        "<a href=/docs>/docs</a>.</p></body></html>"
+    )
+
+
+def _lifespan(runtime: Runtime, run_workers: bool):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if run_workers:
+            runtime.jobs.start_workers(runtime.settings.job_workers)
+        try:
+            yield
+        finally:
+            if run_workers:
+                runtime.jobs.stop_workers()
+
+    return lifespan
+
+
+def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
+    """Build the application; `run_workers` runs job workers inside this process."""
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        Route("/docs", docs),
+        Mount("/v1", app=create_native_api(runtime)),
+        Route("/", home),
+    ]
+    app = Starlette(routes=routes, lifespan=_lifespan(runtime, run_workers))
+    app.state.runtime = runtime
+    app.add_middleware(RequestContextMiddleware)
+    return app
