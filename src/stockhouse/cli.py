@@ -368,21 +368,21 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _fail(message: str, exit_code: int) -> None:
+    sys.stderr.write(f"stockhouse: {message}\n")
+    sys.exit(exit_code)
+
+
 def main() -> None:
     """Run the CLI, turning expected failures into one line on stderr."""
     try:
         app()
     except ConfigError as exc:
-        err_console.print(f"stockhouse: {exc}", markup=False, highlight=False)
-        sys.exit(2)
+        _fail(str(exc), 2)
     except (OperationalError, ProgrammingError) as exc:
-        err_console.print(
-            f"stockhouse: database error: {_one_line(exc)}", markup=False, highlight=False
-        )
-        sys.exit(2)
+        _fail(f"database error: {_one_line(exc)}", 2)
     except (DomainError, CliError) as exc:
-        err_console.print(f"stockhouse: {exc}", markup=False, highlight=False)
-        sys.exit(1)
+        _fail(str(exc), 1)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind, GroupRole, PaymentMode, Role, User
 from stockhouse.accounts.tokens import SecretBox
+from stockhouse.errors import Conflict
 from stockhouse.runtime import Runtime
 
 CREDENTIALS_FILE_NAME = "demo-credentials.json"
@@ -34,7 +35,7 @@ def reset_data_dir(data_dir: Path) -> None:
         return
     entries = list(data_dir.iterdir())
     if entries and not any((data_dir / marker).exists() for marker in DATA_DIR_MARKERS):
-        raise ValueError(f"{data_dir} does not look like a Stockhouse data dir; not erasing it")
+        raise Conflict(f"{data_dir} does not look like a Stockhouse data dir; not erasing it")
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
