@@ -1,6 +1,7 @@
 """Imports every capability's models so that metadata (and Alembic) sees all tables."""
 
 from stockhouse.accounts import models as accounts_models
+from stockhouse.catalog import models as catalog_models
 from stockhouse.db.base import Base
 
-__all__ = ["Base", "accounts_models"]
+__all__ = ["Base", "accounts_models", "catalog_models"]

@@ -1,0 +1,1 @@
+"""The catalog: media items and everything describing them, and the review workflow."""
