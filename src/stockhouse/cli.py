@@ -360,6 +360,46 @@ def apikey_disable(key_id: int, data_dir: DataDirOption = None) -> None:
         console.print(f"API key {key_id} disabled")
 
 
+# -- backups ----------------------------------------------------------------------------
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="New or empty directory to write the backup to.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Back up the database, blobs and secret key; safe while the server runs."""
+    from stockhouse.backup import create_backup, format_size
+
+    with open_runtime(data_dir, migrate=False) as runtime:
+        manifest = create_backup(runtime, dest)
+    console.print(
+        f"backup in {dest}: {manifest.engine} database ({format_size(manifest.database_bytes)}), "
+        f"{manifest.blob_count} blobs ({format_size(manifest.blob_bytes)})",
+        soft_wrap=True,
+    )
+    err_console.print("The backup holds the secret key: keep it as safe as the server.")
+
+
+@app.command()
+def restore(
+    src: Annotated[Path, typer.Argument(help="Backup directory made by `stockhouse backup`.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Restore a backup into an empty data dir (its database and blob store must be empty)."""
+    from stockhouse.backup import format_size, restore_backup
+
+    # No new secret key here: the restore installs the backup's.
+    settings = load_settings({"data_dir": str(data_dir) if data_dir else None}, create_secret=False)
+    manifest = restore_backup(src, settings)
+    console.print(
+        f"restored {src} into {settings.data_dir}: {manifest.engine} database "
+        f"({format_size(manifest.database_bytes)}), {manifest.blob_count} blobs "
+        f"({format_size(manifest.blob_bytes)})",
+        soft_wrap=True,
+    )
+
+
 # -- entry point ------------------------------------------------------------------------
 
 

@@ -1,12 +1,7 @@
-"""`stockhouse demo`: a demo marketplace with an account and credential for every API.
-
-Writes DATA_DIR/demo-credentials.json in the shape of contract.md. Re-running keeps what
-exists: accounts are created only when the credentials file is missing.
-"""
+"""Demo accounts: a user and a credential for every API, as demo-credentials.json lists."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 from pathlib import Path
@@ -18,7 +13,6 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind, GroupRole, PaymentMode, Role, User
 from stockhouse.accounts.tokens import SecretBox
 from stockhouse.errors import Conflict
-from stockhouse.runtime import Runtime
 
 CREDENTIALS_FILE_NAME = "demo-credentials.json"
 CLIPARTO_DEMO_CONTRIBUTOR_ID = 176050  # the user id of seed 000's worked example
@@ -144,20 +138,3 @@ def create_demo_accounts(session: Session, box: SecretBox, base_url: str) -> dic
         },
         "images_v2": {"token": images_token, "token_without_access": images_no_access},
     }
-
-
-def build_demo(runtime: Runtime, *, items: int = 300) -> Path:
-    """Create the demo accounts (once) and return the credentials file's path."""
-    path = runtime.settings.data_dir / CREDENTIALS_FILE_NAME
-    if path.exists():
-        return path
-    with runtime.db.session() as session:
-        document = create_demo_accounts(session, runtime.secrets, runtime.settings.public_base_url)
-    runtime.settings.inbox_dir.joinpath(document["cliparto"]["id"]).mkdir(
-        parents=True, exist_ok=True
-    )
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path
