@@ -24,8 +24,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> str:
-    result = runner.invoke(app, [*args, "--data-dir", str(data_dir)], input=stdin,
-                           catch_exceptions=False)
+    result = runner.invoke(
+        app, [*args, "--data-dir", str(data_dir)], input=stdin, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -35,8 +36,18 @@ def open_runtime(data_dir: Path) -> Runtime:
 
 
 def test_user_create_makes_a_user_who_can_log_in(data_dir: Path) -> None:
-    out = run(data_dir, "user", "create", "carol", "--password-stdin", "--role", "contributor",
-              "--role", "reviewer", stdin="a long password\n")
+    out = run(
+        data_dir,
+        "user",
+        "create",
+        "carol",
+        "--password-stdin",
+        "--role",
+        "contributor",
+        "--role",
+        "reviewer",
+        stdin="a long password\n",
+    )
     assert "created user carol" in out
     runtime = open_runtime(data_dir)
     with runtime.db.session() as session:
@@ -93,11 +104,22 @@ def test_unknown_user_is_reported_not_raised(data_dir: Path) -> None:
 def test_demo_writes_credentials_for_every_api(data_dir: Path) -> None:
     run(data_dir, "demo", "--items", "0")
     document = json.loads((data_dir / "demo-credentials.json").read_text())
-    assert set(document) >= {"base_url", "admin", "contributor", "cliparto", "depositphotos",
-                             "pond5", "photolist", "images_v2"}
+    assert set(document) >= {
+        "base_url",
+        "admin",
+        "contributor",
+        "cliparto",
+        "depositphotos",
+        "pond5",
+        "photolist",
+        "images_v2",
+    }
     assert document["cliparto"]["id"] == "176050"
     assert [u["group"] for u in document["depositphotos"]["users"]] == [
-        "prepaid", "prepaid", "postpaid"]
+        "prepaid",
+        "prepaid",
+        "postpaid",
+    ]
     assert (data_dir / "inbox" / "176050").is_dir()
     runtime = open_runtime(data_dir)
     with runtime.db.session() as session:

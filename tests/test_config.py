@@ -96,8 +96,10 @@ def test_the_cli_reports_bad_configuration_in_one_line(tmp_path: Path) -> None:
 def test_the_cli_reports_an_unreachable_database_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "stockhouse.cli", "migrate", "--data-dir", str(tmp_path)],
-        env={"STOCKHOUSE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-             "PATH": "/usr/bin:/bin"},
+        env={
+            "STOCKHOUSE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=60,

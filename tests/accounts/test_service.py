@@ -115,7 +115,9 @@ def test_api_key_is_stored_only_as_a_digest(db: Database) -> None:
         user = accounts.create_user(session, username="ann", password=None)
         issued = accounts.create_credential(session, BOX, user=user, api=ApiKind.NATIVE)
     with db.engine.connect() as conn:
-        dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM credential")) for v in row)
+        dump = " ".join(
+            str(v) for row in conn.execute(text("SELECT * FROM credential")) for v in row
+        )
     assert issued.key not in dump
     assert issued.key[:12] in dump  # the display prefix
 

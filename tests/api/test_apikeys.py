@@ -53,7 +53,9 @@ def test_someone_elses_key_is_not_found(client: TestClient, admin: Caller, buyer
     assert response.status_code == 404
 
 
-def test_only_admins_issue_keys_for_others(client: TestClient, admin: Caller, buyer: Caller) -> None:
+def test_only_admins_issue_keys_for_others(
+    client: TestClient, admin: Caller, buyer: Caller
+) -> None:
     admin_id = client.get("/v1/me", headers=admin.headers).json()["user"]["id"]
     refused = client.post("/v1/apikeys", json={"user_id": admin_id}, headers=buyer.headers)
     assert refused.status_code == 403
