@@ -64,7 +64,9 @@ def test_metrics_count_requests_by_surface_and_status(client: TestClient) -> Non
 
 
 def test_docs_page_points_at_the_openapi_schema(client: TestClient) -> None:
-    assert "/v1/openapi.json" in client.get("/docs").text
+    page = client.get("/docs").text
+    assert "/v1/openapi.json" in page
+    assert "cdn." not in page  # works offline
     spec = client.get("/v1/openapi.json").json()
     assert spec["info"]["title"] == "Stockhouse native API"
     assert "/me" in spec["paths"]
@@ -74,3 +76,9 @@ def test_home_page_is_html(client: TestClient) -> None:
     response = client.get("/")
     assert response.headers["content-type"].startswith("text/html")
     assert "Stockhouse" in response.text
+
+
+def test_docs_assets_are_served_locally(client: TestClient) -> None:
+    response = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert response.status_code == 200
+    assert "SwaggerUIBundle" in response.text

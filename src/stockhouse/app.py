@@ -11,12 +11,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi.openapi.docs import get_swagger_ui_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from stockhouse import __version__
 from stockhouse.api import create_native_api
@@ -40,8 +42,18 @@ async def metrics(_: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+DOCS_ASSETS = "/docs/assets"
+
+
 async def docs(_: Request) -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/v1/openapi.json", title="Stockhouse API docs")
+    # Swagger UI's files are served from the package, so /docs works without internet access.
+    return get_swagger_ui_html(
+        openapi_url="/v1/openapi.json",
+        title="Stockhouse API docs",
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+    )
 
 
 async def home(_: Request) -> HTMLResponse:
@@ -72,6 +84,7 @@ def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/docs", docs),
+        Mount(DOCS_ASSETS, app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)),
         Mount("/v1", app=create_native_api(runtime)),
         Route("/", home),
     ]
