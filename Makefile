@@ -26,7 +26,7 @@ test: lint
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 ## bench: every benchmark, quick mode
@@ -47,6 +47,7 @@ services:
 ## migration: a new Alembic migration from the models (make migration MSG="add things")
 migration: $(INSTALLED)
 	$(BIN)/alembic revision --autogenerate -m "$(MSG)"
+	$(BIN)/ruff check --fix --quiet src/stockhouse/db/migrations; $(BIN)/ruff format --quiet src/stockhouse/db/migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
