@@ -52,14 +52,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+TABLES_SQL = (
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+    "AND tablename <> 'alembic_version' ORDER BY tablename"
+)
+TERMINATE_OTHERS_SQL = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
 class PostgresTemplates:
-    """Creates a migrated template database once, then a fresh copy per test."""
+    """A migrated template database, copies of it, and one shared database for most tests.
+
+    Copying a database costs a checkpoint (hundreds of milliseconds); emptying the shared
+    one with TRUNCATE costs a few. Tests get the shared database, emptied after each test;
+    tests that need a database of their own (backups, say) call `new_database()`.
+    """
 
     def __init__(self, server_url: str) -> None:
         self.server_url = make_url(normalize_database_url(server_url))
         self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         self.template = f"sh_tpl_{uuid.uuid4().hex[:10]}"
         self.created: list[str] = []
+        self._shared: str | None = None
+        self._tables: list[str] = []
         self._execute(f'CREATE DATABASE "{self.template}"')
         template_db = Database(self.url_for(self.template))
         upgrade_to_head(template_db)
@@ -71,6 +88,26 @@ class PostgresTemplates:
 
     def url_for(self, name: str) -> str:
         return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def shared_database(self) -> str:
+        if self._shared is None:
+            self._shared = self.new_database()
+            with create_engine(self._shared).connect() as conn:
+                self._tables = list(conn.execute(text(TABLES_SQL)).scalars())
+        return self._shared
+
+    def empty_shared_database(self) -> None:
+        """TRUNCATE every table; sessions a test left open are ended first if they block."""
+        if self._shared is None or not self._tables:
+            return
+        names = ", ".join(f'"{name}"' for name in self._tables)
+        engine = create_engine(self._shared, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(TERMINATE_OTHERS_SQL))
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
 
     def new_database(self) -> str:
         name = f"sh_t_{uuid.uuid4().hex[:12]}"
@@ -106,9 +143,8 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
-    url = templates.new_database()
-    yield url
-    templates.drop(url)
+    yield templates.shared_database()
+    templates.empty_shared_database()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from starlette.staticfiles import StaticFiles
 
 from stockhouse import __version__
 from stockhouse.api import create_native_api
+from stockhouse.api.media import media_routes
+from stockhouse.ingest.pipeline import resume_uploads
 from stockhouse.observability import RequestContextMiddleware
 from stockhouse.runtime import Runtime
 
@@ -69,6 +71,7 @@ def _lifespan(runtime: Runtime, run_workers: bool):  # type: ignore[no-untyped-d
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if run_workers:
             runtime.jobs.start_workers(runtime.settings.job_workers)
+            await asyncio.to_thread(resume_uploads, runtime)
         try:
             yield
         finally:
@@ -86,6 +89,7 @@ def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
         Route("/docs", docs),
         Mount(DOCS_ASSETS, app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)),
         Mount("/v1", app=create_native_api(runtime)),
+        *media_routes(),
         Route("/", home),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(runtime, run_workers))

@@ -22,7 +22,9 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind, GroupRole, PaymentMode, Role
 from stockhouse.config import ConfigError, Settings, load_settings
 from stockhouse.errors import DomainError
+from stockhouse.ingest.cli import ingest_command
 from stockhouse.runtime import Runtime
+from stockhouse.search.cli import reindex_command
 
 app = typer.Typer(
     help="Stockhouse: a self-hosted stock-media marketplace.",
@@ -58,13 +60,16 @@ def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
 
 @contextmanager
 def open_runtime(data_dir: Path | None, *, migrate: bool = True, **flags: Any) -> Iterator[Runtime]:
-    """A Runtime for a command, with the schema brought up to date first."""
+    """A Runtime for a command, with the schema and reference data brought up to date."""
+    from stockhouse.catalog.categories import ensure_default_categories
     from stockhouse.db.migrate import upgrade_to_head
 
     runtime = Runtime(settings_from(data_dir, **flags))
     try:
         if migrate:
             upgrade_to_head(runtime.db)
+            with runtime.db.session() as session:
+                ensure_default_categories(session)
         yield runtime
     finally:
         runtime.close()
@@ -87,6 +92,7 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Run no job workers here.")
     ] = False,
+    no_ftp: Annotated[bool, typer.Option("--no-ftp", help="Run no FTP inbox server here.")] = False,
 ) -> None:
     """Serve the web UI, the native API and the compatible APIs (migrates first)."""
     import uvicorn
@@ -101,14 +107,30 @@ def serve(
         err_console.print(
             f"Stockhouse on http://{settings.host}:{settings.port} (data in {settings.data_dir})"
         )
-        uvicorn.run(
-            application,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-        )
+        ftp = None
+        if not no_ftp and settings.ftp_port:
+            from stockhouse.ingest.ftp import start_ftp_server
+
+            try:
+                ftp = start_ftp_server(runtime, settings.host, settings.ftp_port)
+            except OSError as exc:
+                raise CliError(
+                    f"FTP port {settings.ftp_port}: {exc.strerror} (use --no-ftp or "
+                    "STOCKHOUSE_FTP_PORT)"
+                ) from None
+            err_console.print(f"FTP inbox on {settings.host}:{ftp.port}")
+        try:
+            uvicorn.run(
+                application,
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                access_log=False,
+                server_header=False,
+            )
+        finally:
+            if ftp is not None:
+                ftp.stop()
 
 
 @app.command()
@@ -117,10 +139,12 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Worker threads.")] = 2,
 ) -> None:
     """Run a standalone job worker (for scale-out with STOCKHOUSE_REDIS_URL)."""
+    from stockhouse.ingest.pipeline import resume_uploads
     from stockhouse.observability import configure_logging
 
     with open_runtime(data_dir) as runtime:
         configure_logging(runtime.settings.log_level, runtime.settings.log_format)
+        resume_uploads(runtime)
         runtime.jobs.run_worker(concurrency)
 
 
@@ -140,17 +164,24 @@ def demo(
     reset: Annotated[bool, typer.Option("--reset", help="Start from an empty data dir.")] = False,
 ) -> None:
     """Build a demo marketplace and write DATA_DIR/demo-credentials.json."""
+    from rich.progress import Progress
+
     from stockhouse.demo import build_demo, reset_data_dir
 
     if reset:
-        reset_data_dir(
-            settings_from(
-                data_dir,
-            ).data_dir
-        )
-    with open_runtime(data_dir) as runtime:
-        path = build_demo(runtime, items=items)
-        console.print(f"demo marketplace ready; credentials in {path}")
+        reset_data_dir(settings_from(data_dir).data_dir)
+    with open_runtime(data_dir) as runtime, Progress(console=err_console) as bar:
+        task = bar.add_task("making demo media", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        path = build_demo(runtime, items=items, progress=advance)
+    console.print(f"demo marketplace ready; credentials in {path}")
+
+
+app.command("ingest")(ingest_command)
+app.command("reindex")(reindex_command)
 
 
 # -- users ------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def _surface(path: str) -> str:
 
 
 _KNOWN_SURFACES = frozenset(
-    {"v1", "depositphotos", "pond5", "apiq", "api", "healthz", "metrics", "docs", "static"}
+    {"v1", "depositphotos", "pond5", "apiq", "api", "healthz", "metrics", "docs", "static", "media"}
 )
 
 

@@ -15,6 +15,7 @@ from stockhouse.db.engine import Database
 if TYPE_CHECKING:
     from stockhouse.blobs.base import BlobStore
     from stockhouse.jobs.queue import JobQueue
+    from stockhouse.search.query import SearchBackend
 
 
 class Runtime:
@@ -36,6 +37,12 @@ class Runtime:
         from stockhouse.jobs.queue import JobQueue
 
         return JobQueue(self)
+
+    @cached_property
+    def search(self) -> SearchBackend:
+        from stockhouse.search.service import open_backend
+
+        return open_backend(self)
 
     def close(self) -> None:
         if "jobs" in self.__dict__:

@@ -5,11 +5,35 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stockhouse import __version__
-from stockhouse.api import apikeys, groups, sessions, users
+from stockhouse.api import (
+    apikeys,
+    groups,
+    inbox,
+    items,
+    releases,
+    review,
+    search,
+    sessions,
+    similar,
+    uploads,
+    users,
+)
 from stockhouse.api.errors import install_error_handlers
 from stockhouse.runtime import Runtime
 
-ROUTERS = [sessions.router, users.router, groups.router, apikeys.router]
+ROUTERS = [
+    sessions.router,
+    users.router,
+    groups.router,
+    apikeys.router,
+    inbox.router,
+    uploads.router,
+    items.router,
+    review.router,
+    releases.router,
+    search.router,
+    similar.router,
+]
 
 
 def create_native_api(runtime: Runtime) -> FastAPI:

@@ -10,12 +10,15 @@ is missing, and items only up to the requested number.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from stockhouse.demo.accounts import CREDENTIALS_FILE_NAME, create_demo_accounts, reset_data_dir
 from stockhouse.runtime import Runtime
 
 __all__ = ["build_demo", "reset_data_dir"]
+
+Progress = Callable[[int, int], None]
 
 
 def _write_credentials(path: Path, document: dict[str, object]) -> None:
@@ -25,7 +28,7 @@ def _write_credentials(path: Path, document: dict[str, object]) -> None:
     tmp.replace(path)
 
 
-def build_demo(runtime: Runtime, *, items: int = 300) -> Path:
+def build_demo(runtime: Runtime, *, items: int = 300, progress: Progress | None = None) -> Path:
     """Make the demo accounts (once) and catalog; return the credentials file's path."""
     path = runtime.settings.data_dir / CREDENTIALS_FILE_NAME
     if not path.exists():
@@ -40,5 +43,5 @@ def build_demo(runtime: Runtime, *, items: int = 300) -> Path:
     if items > 0:
         from stockhouse.demo.catalog import build_demo_catalog
 
-        build_demo_catalog(runtime, items=items)
+        build_demo_catalog(runtime, items=items, progress=progress)
     return path

@@ -94,7 +94,7 @@ SCENES: tuple[Scene, ...] = (
         ),
         ("coffee", "cup", "table", "food", "morning"),
         Palette((120, 70, 40), (60, 35, 20), (230, 210, 180)),
-        "Food",
+        "Food & Drink",
     ),
     Scene(
         _t("tropical beach", "tropischer Strand", "plage tropicale", "playa tropical"),
@@ -114,7 +114,7 @@ SCENES: tuple[Scene, ...] = (
         "Business",
         people={
             "gender": "female",
-            "age": "adult",
+            "age": "30",
             "race": "caucasian",
             "quantity": 1,
             "only": True,
@@ -125,20 +125,20 @@ SCENES: tuple[Scene, ...] = (
         ("family", "picnic", "children", "park", "summer"),
         Palette((140, 200, 240), (60, 150, 50), (250, 120, 100)),
         "People",
-        people={"gender": "both", "age": "child", "race": "multiethnic", "quantity": 4},
+        people={"gender": "both", "age": "child", "race": "multi", "quantity": 4},
     ),
     Scene(
         _t("business meeting", "Geschäftstreffen", "réunion d'affaires", "reunión de negocios"),
         ("business", "meeting", "team", "office", "people"),
         Palette((200, 205, 215), (40, 50, 70), (30, 90, 200)),
         "Business",
-        people={"gender": "both", "age": "adult", "race": "asian", "quantity": 3},
+        people={"gender": "both", "age": "30", "race": "asian", "quantity": 3},
     ),
     Scene(
         _t("marble statue", "Marmorstatue", "statue en marbre", "estatua de mármol"),
         ("statue", "marble", "art", "museum", "sculpture"),
         Palette((200, 195, 185), (120, 115, 110), (235, 230, 225)),
-        "Art",
+        "Arts & Entertainment",
         nudity=True,
     ),
     Scene(
@@ -153,13 +153,13 @@ SCENES: tuple[Scene, ...] = (
         Palette((150, 150, 160), (60, 60, 65), (220, 40, 40)),
         "People",
         editorial=True,
-        people={"gender": "both", "age": "adult", "race": "multiethnic", "quantity": 20},
+        people={"gender": "both", "age": "30", "race": "multi", "quantity": 20},
     ),
     Scene(
         _t("yellow taxi", "gelbes Taxi", "taxi jaune", "taxi amarillo"),
         ("taxi", "car", "yellow", "city", "street"),
         Palette((255, 230, 0), (80, 80, 80), (255, 255, 120)),
-        "Transport",
+        "Transportation",
     ),
 )
 

@@ -252,6 +252,29 @@ def video_size_options(width: int, height: int, aspect: Fraction | None) -> list
     return sizes
 
 
+# The name of the format an uploaded clip starts in (Pond5 shows formats per clip).
+FORMAT_NAMES: dict[VideoStandard, str] = {
+    VideoStandard.NTSC_D1: "NTSC",
+    VideoStandard.NTSC_DV: "NTSC",
+    VideoStandard.PAL: "PAL",
+    VideoStandard.HD_1080: "HD",
+    VideoStandard.HDV_720P: "HD",
+    VideoStandard.OTHER_HI_DEF: "HD",
+    VideoStandard.HDV_1080I: "HD",
+    VideoStandard.HD_720: "HD",
+    VideoStandard.UHD_4K: "4K",
+    VideoStandard.UHD_8K: "8K",
+}
+
+
+def format_name(video_standard: int | None) -> str:
+    """PAL, NTSC, HD, 4K, 8K, or "Original" for multimedia and unknown standards."""
+    try:
+        return FORMAT_NAMES.get(VideoStandard(video_standard or 0), "Original")
+    except ValueError:
+        return "Original"
+
+
 def audio_kind(duration_ms: int) -> MediaKind:
     """Music when longer than MUSIC_MIN_DURATION_MS, else a sound effect."""
     return MediaKind.MUSIC if duration_ms > MUSIC_MIN_DURATION_MS else MediaKind.SFX

@@ -32,7 +32,11 @@ JobFunction = Callable[Concatenate["Runtime", P], R]
 
 # Modules that define jobs. A worker imports them all before it starts, so that every
 # job a producer may enqueue is known to it. Capabilities add their `jobs` module here.
-JOB_MODULES: list[str] = ["stockhouse.jobs.builtin"]
+JOB_MODULES: list[str] = [
+    "stockhouse.jobs.builtin",
+    "stockhouse.ingest.jobs",
+    "stockhouse.search.indexing",
+]
 
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_S = 2.0

@@ -1,0 +1,1 @@
+"""Search: one query model (query.py), one result type, two backends (Tantivy, PostgreSQL)."""

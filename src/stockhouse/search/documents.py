@@ -1,0 +1,507 @@
+"""The search document of an item: read from the catalog in batches, written to Tantivy.
+
+`load_documents` and `iter_documents` read items with a handful of batched Core queries
+(items with their owner, tags, translations, categories, model releases), never one query
+per item. `tantivy_schema` and `to_tantivy` define what the Tantivy index holds:
+
+- text per language: title, tags and description as separate fields (so that a title
+  match weighs more), analysed with the language's Snowball stemmer where Tantivy has one
+  (English, German, French, Spanish, ...; Depositphotos' codes like `sp`, `br`, `se` count
+  as the language they stand for) and without stemming for the others (kept per language
+  in JSON fields keyed by the language code);
+- every filter as an indexed fast field, and the sort keys as fast fields. Numeric sort keys
+  are "composite": the value in the high 32 bits and the item id in the low ones, so that
+  one fast-field sort orders by the value and breaks ties by the id: the id itself for
+  keys whose natural direction is descending, `ID_MASK - id` for the ascending ones, so
+  that ties put the highest id first in the natural direction (query.py's rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+import tantivy
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stockhouse.accounts.models import User
+from stockhouse.catalog.models import (
+    ItemCategory,
+    ItemRelease,
+    ItemStatus,
+    ItemTag,
+    ItemTranslation,
+    MediaItem,
+    MediaKind,
+    Orientation,
+    Release,
+    ReleaseType,
+)
+from stockhouse.catalog.translations import DEFAULT_LANGUAGE
+from stockhouse.db.engine import Database
+
+BATCH_SIZE = 500  # items per batch of catalog queries
+MAX_TOKEN_LENGTH = 40  # longer tokens (hashes, junk) are not indexed
+SORT_TEXT_LENGTH = 120  # characters of a title kept as its sort key
+
+ID_BITS = 32
+ID_MASK = (1 << ID_BITS) - 1
+VALUE_MAX = (1 << 32) - 1  # composite sort values saturate here
+
+# Depositphotos' language codes (seed 001's list) that are not the ISO code of the language.
+LANGUAGE_ALIASES: dict[str, str] = {
+    "sp": "es",
+    "mx": "es-mx",
+    "br": "pt-br",
+    "jp": "ja",
+    "cz": "cs",
+    "se": "sv",
+    "gr": "el",
+}
+
+# ISO 639-1 language -> the Snowball stemmer Tantivy has for it.
+STEMMERS: dict[str, str] = {
+    "en": "english",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ru": "russian",
+    "sv": "swedish",
+    "da": "danish",
+    "fi": "finnish",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "hu": "hungarian",
+    "ro": "romanian",
+    "tr": "turkish",
+    "el": "greek",
+    "ar": "arabic",
+    "ta": "tamil",
+}
+STEMMED_GROUPS = tuple(sorted(set(STEMMERS.values())))
+OTHER_GROUP = "other"
+TEXT_PARTS = ("title", "tags", "desc")
+
+# Codes stored in the index. Status codes follow the alphabetical order of the status
+# names, so that the code sorts like the name.
+KIND_CODES: dict[MediaKind, int] = {kind: code for code, kind in enumerate(MediaKind, start=1)}
+STATUS_CODES: dict[ItemStatus, int] = {
+    status: code for code, status in enumerate(sorted(ItemStatus, key=str), start=1)
+}
+ORIENTATION_CODES: dict[Orientation, int] = {o: code for code, o in enumerate(Orientation, 1)}
+
+FILTER_U64_FIELDS = (
+    "kind",
+    "status",
+    "orientation",
+    "color",
+    "width",
+    "height",
+    "long_edge",
+    "duration_ms",
+    "people_quantity",
+    "owner_id",
+    "category",
+    "series",
+    "video_standard",
+    "published_us",
+)
+FILTER_BOOL_FIELDS = (
+    "visible",
+    "editorial",
+    "nudity",
+    "exclusive",
+    "free",
+    "ai_generated",
+    "people_only",
+    "model_release",
+)
+FILTER_RAW_FIELDS = ("username", "extension", "people_gender", "people_age", "people_race")
+TEXT_SORT_FIELDS = ("name_key", "username_key", "extension_key")
+SUGGEST_FIELD = "suggest"
+
+
+# -- reading the catalog ----------------------------------------------------------------
+
+
+@dataclass
+class LanguageText:
+    """An item's title, description and tags in one language."""
+
+    title: str = ""
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemDocument:
+    """Everything the index holds about one item, in plain values."""
+
+    id: int
+    kind: MediaKind
+    owner_id: int
+    owner_username: str
+    status: ItemStatus
+    visible: bool
+    title: str
+    extension: str
+    width: int | None
+    height: int | None
+    orientation: Orientation | None
+    color: int | None
+    duration_ms: int | None
+    editorial: bool
+    nudity: bool
+    exclusive: bool
+    free: bool
+    ai_generated: bool
+    people_gender: str | None
+    people_age: str | None
+    people_race: str | None
+    people_quantity: int | None
+    people_only: bool
+    series_id: int | None
+    video_standard: int | None
+    views: int
+    downloads: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    texts: dict[str, LanguageText] = field(default_factory=dict)
+    category_ids: list[int] = field(default_factory=list)
+    has_model_release: bool = False
+    price: int = 0  # minor units; 0 until commerce supplies per-item prices
+
+
+_ITEM_COLUMNS = (
+    MediaItem.id,
+    MediaItem.kind,
+    MediaItem.owner_id,
+    User.username,
+    MediaItem.status,
+    MediaItem.visible,
+    MediaItem.title,
+    MediaItem.description,
+    MediaItem.extension,
+    MediaItem.width,
+    MediaItem.height,
+    MediaItem.orientation,
+    MediaItem.color,
+    MediaItem.duration_ms,
+    MediaItem.editorial,
+    MediaItem.nudity,
+    MediaItem.exclusive,
+    MediaItem.free,
+    MediaItem.ai_generated,
+    MediaItem.people_gender,
+    MediaItem.people_age,
+    MediaItem.people_race,
+    MediaItem.people_quantity,
+    MediaItem.people_only,
+    MediaItem.series_id,
+    MediaItem.video_standard,
+    MediaItem.views,
+    MediaItem.downloads,
+    MediaItem.created_at,
+    MediaItem.updated_at,
+    MediaItem.published_at,
+)
+
+
+def canonical_language(lang: str) -> str:
+    """The language code the index uses for `lang` (`jp` -> `ja`, `sp` -> `es`, ...)."""
+    code = lang.strip().lower().replace("_", "-")
+    return LANGUAGE_ALIASES.get(code, code)
+
+
+def equivalent_languages(lang: str) -> list[str]:
+    """`lang` and the other codes the catalog may have stored the same language under."""
+    canonical = canonical_language(lang)
+    return sorted({lang, canonical} | {a for a, c in LANGUAGE_ALIASES.items() if c == canonical})
+
+
+_DOCUMENT_FIELDS = frozenset(f.name for f in fields(ItemDocument))
+
+
+def _new_document(row: Any) -> ItemDocument:
+    values = row._mapping
+    document = ItemDocument(
+        owner_username=values["username"],
+        **{name: value for name, value in values.items() if name in _DOCUMENT_FIELDS},
+    )
+    document.texts[DEFAULT_LANGUAGE] = LanguageText(
+        title=values["title"], description=values["description"]
+    )
+    return document
+
+
+def load_documents(session: Session, item_ids: Sequence[int]) -> list[ItemDocument]:
+    """The documents of those of `item_ids` that exist, in id order (batched queries)."""
+    documents: list[ItemDocument] = []
+    unique = sorted(set(item_ids))
+    for start in range(0, len(unique), BATCH_SIZE):
+        documents.extend(_load_batch(session, unique[start : start + BATCH_SIZE]))
+    return documents
+
+
+def _load_batch(session: Session, ids: list[int]) -> list[ItemDocument]:
+    rows = session.execute(
+        select(*_ITEM_COLUMNS)
+        .join(User, User.id == MediaItem.owner_id)
+        .where(MediaItem.id.in_(ids))
+        .order_by(MediaItem.id)
+    ).all()
+    documents = {row[0]: _new_document(row) for row in rows}
+    if not documents:
+        return []
+    found = list(documents)
+    for item_id, lang, title, description in session.execute(
+        select(
+            ItemTranslation.item_id,
+            ItemTranslation.lang,
+            ItemTranslation.title,
+            ItemTranslation.description,
+        ).where(ItemTranslation.item_id.in_(found))
+    ):
+        text = documents[item_id].texts.setdefault(canonical_language(lang), LanguageText())
+        text.title, text.description = title, description
+    for item_id, lang, tag in session.execute(
+        select(ItemTag.item_id, ItemTag.lang, ItemTag.tag)
+        .where(ItemTag.item_id.in_(found))
+        .order_by(ItemTag.item_id, ItemTag.lang, ItemTag.position)
+    ):
+        documents[item_id].texts.setdefault(canonical_language(lang), LanguageText()).tags.append(
+            tag
+        )
+    for item_id, category_id in session.execute(
+        select(ItemCategory.item_id, ItemCategory.category_id)
+        .where(ItemCategory.item_id.in_(found))
+        .order_by(ItemCategory.item_id, ItemCategory.category_id)
+    ):
+        documents[item_id].category_ids.append(category_id)
+    for (item_id,) in session.execute(
+        select(ItemRelease.item_id)
+        .join(Release, Release.id == ItemRelease.release_id)
+        .where(ItemRelease.item_id.in_(found), Release.type == int(ReleaseType.MODEL))
+        .distinct()
+    ):
+        documents[item_id].has_model_release = True
+    return list(documents.values())
+
+
+def iter_documents(
+    database: Database, batch_size: int = BATCH_SIZE
+) -> Iterator[list[ItemDocument]]:
+    """Every item's document, in batches in id order; each batch in its own read session."""
+    last_id = 0
+    while True:
+        with database.read_session() as session:
+            ids = list(
+                session.scalars(
+                    select(MediaItem.id)
+                    .where(MediaItem.id > last_id)
+                    .order_by(MediaItem.id)
+                    .limit(batch_size)
+                )
+            )
+            if not ids:
+                return
+            batch = _load_batch(session, ids)
+        last_id = ids[-1]
+        yield batch
+
+
+# -- the Tantivy side -------------------------------------------------------------------
+
+
+def language_group(lang: str) -> str:
+    """The group of text fields a language is indexed in: its stemmer's name, or "other"."""
+    base = canonical_language(lang).split("-", 1)[0]
+    return STEMMERS.get(base, OTHER_GROUP)
+
+
+def text_field(part: str, lang: str) -> str:
+    """The field (or JSON path) holding `part` (title, tags, desc) of texts in `lang`."""
+    group = language_group(lang)
+    if group == OTHER_GROUP:
+        return f"{part}_{OTHER_GROUP}.{canonical_language(lang)}"
+    return f"{part}_{group}"
+
+
+def tokenizer_name(group: str) -> str:
+    return f"sh_{group}"
+
+
+def make_analyzer(group: str) -> tantivy.TextAnalyzer:
+    """Split on non-alphanumerics, drop over-long tokens, lower-case, stem, fold accents.
+
+    Accents are folded after stemming because the Snowball stemmers expect them.
+    """
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_LENGTH))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if group != OTHER_GROUP:
+        builder = builder.filter(tantivy.Filter.stemmer(group))
+    return builder.filter(tantivy.Filter.ascii_fold()).build()
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    """Register the analysers of every language group (needed on every opened Index)."""
+    for group in (*STEMMED_GROUPS, OTHER_GROUP):
+        index.register_tokenizer(tokenizer_name(group), make_analyzer(group))
+
+
+def tantivy_schema() -> tantivy.Schema:
+    """The schema of the Tantivy index (bump SCHEMA_VERSION in the backend on change)."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("id", indexed=True, fast=True)
+    for group in STEMMED_GROUPS:
+        for part in TEXT_PARTS:
+            builder.add_text_field(f"{part}_{group}", tokenizer_name=tokenizer_name(group))
+    for part in TEXT_PARTS:
+        builder.add_json_field(f"{part}_{OTHER_GROUP}", tokenizer_name=tokenizer_name(OTHER_GROUP))
+    for name in FILTER_U64_FIELDS:
+        builder.add_unsigned_field(name, indexed=True, fast=True)
+    for name in FILTER_BOOL_FIELDS:
+        builder.add_boolean_field(name, indexed=True, fast=True)
+    for name in FILTER_RAW_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in COMPOSITE_SORTS:
+        builder.add_unsigned_field(name, fast=True)
+    for name in TEXT_SORT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    builder.add_text_field(SUGGEST_FIELD, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+def composite(value: int, tie: int) -> int:
+    """`value` (saturated to 32 bits) in the high bits, `tie` in the low bits."""
+    return (min(max(value, 0), VALUE_MAX) << ID_BITS) | (tie & ID_MASK)
+
+
+def epoch_seconds(moment: datetime | None) -> int:
+    return int(moment.timestamp()) if moment is not None else 0
+
+
+def epoch_micros(moment: datetime) -> int:
+    """Microseconds since 1970 (0 for earlier times), for exact date-range filters."""
+    whole = int(moment.timestamp())
+    return max(0, whole * 1_000_000 + moment.microsecond)
+
+
+def sort_text(text: str) -> str:
+    """The sort key of a name: lower-cased, at most SORT_TEXT_LENGTH characters."""
+    return text.lower()[:SORT_TEXT_LENGTH]
+
+
+def _add_optional(document: tantivy.Document, name: str, value: int | None) -> None:
+    if value is not None and value >= 0:
+        document.add_unsigned(name, value)
+
+
+def _add_texts(document: tantivy.Document, doc: ItemDocument) -> None:
+    others: dict[str, dict[str, str]] = {part: {} for part in TEXT_PARTS}
+    for lang, text in doc.texts.items():
+        values = {"title": text.title, "tags": "\n".join(text.tags), "desc": text.description}
+        for tag in text.tags:
+            document.add_text(SUGGEST_FIELD, f"{lang}:{tag}")
+        group = language_group(lang)
+        for part, value in values.items():
+            if not value:
+                continue
+            if group == OTHER_GROUP:
+                others[part][lang] = value
+            else:
+                document.add_text(f"{part}_{group}", value)
+    for part, by_lang in others.items():
+        if by_lang:
+            document.add_json(f"{part}_{OTHER_GROUP}", by_lang)
+
+
+def to_tantivy(doc: ItemDocument) -> tantivy.Document:
+    """The Tantivy document of an item."""
+    document = tantivy.Document()
+    document.add_unsigned("id", doc.id)
+    _add_texts(document, doc)
+    document.add_unsigned("kind", KIND_CODES[doc.kind])
+    document.add_unsigned("status", STATUS_CODES[doc.status])
+    if doc.orientation is not None:
+        document.add_unsigned("orientation", ORIENTATION_CODES[doc.orientation])
+    _add_optional(document, "color", doc.color)
+    _add_optional(document, "width", doc.width)
+    _add_optional(document, "height", doc.height)
+    if doc.width is not None and doc.height is not None:
+        document.add_unsigned("long_edge", max(doc.width, doc.height))
+    _add_optional(document, "duration_ms", doc.duration_ms)
+    _add_optional(document, "people_quantity", doc.people_quantity)
+    document.add_unsigned("owner_id", doc.owner_id)
+    for category_id in doc.category_ids:
+        document.add_unsigned("category", category_id)
+    _add_optional(document, "series", doc.series_id)
+    _add_optional(document, "video_standard", doc.video_standard)
+    if doc.published_at is not None:
+        document.add_unsigned("published_us", epoch_micros(doc.published_at))
+    flags = {
+        "visible": doc.visible,
+        "editorial": doc.editorial,
+        "nudity": doc.nudity,
+        "exclusive": doc.exclusive,
+        "free": doc.free,
+        "ai_generated": doc.ai_generated,
+        "people_only": doc.people_only,
+        "model_release": doc.has_model_release,
+    }
+    for name, flag in flags.items():
+        document.add_boolean(name, bool(flag))
+    document.add_text("username", doc.owner_username)
+    document.add_text("extension", doc.extension.lower())
+    for name in ("people_gender", "people_age", "people_race"):
+        value = getattr(doc, name)
+        if value:
+            document.add_text(name, value.lower())
+    _add_sort_keys(document, doc)
+    return document
+
+
+# Composite sort fields: the sort field each holds, and whether its natural order is
+# descending (then ties on the value order the id the same way).
+COMPOSITE_SORTS: dict[str, bool] = {
+    "sk_best_sales": True,
+    "sk_newest": True,
+    "sk_views": True,
+    "sk_created": True,
+    "sk_modified": True,
+    "sk_price": False,
+    "sk_duration": False,
+    "sk_status": False,
+    "sk_undiscovered": False,
+}
+
+
+def _add_sort_keys(document: tantivy.Document, doc: ItemDocument) -> None:
+    values = {
+        "sk_best_sales": doc.downloads,
+        "sk_newest": epoch_seconds(doc.published_at),
+        "sk_views": doc.views,
+        "sk_created": epoch_seconds(doc.created_at),
+        "sk_modified": epoch_seconds(doc.updated_at),
+        "sk_price": doc.price,
+        "sk_duration": doc.duration_ms or 0,
+        "sk_status": STATUS_CODES[doc.status],
+        "sk_undiscovered": doc.views,
+    }
+    for name, value in values.items():
+        tie = doc.id if COMPOSITE_SORTS[name] else ID_MASK - doc.id
+        document.add_unsigned(name, composite(value, tie))
+    document.add_text("name_key", sort_text(doc.title))
+    document.add_text("username_key", sort_text(doc.owner_username))
+    document.add_text("extension_key", sort_text(doc.extension))
