@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -79,6 +80,16 @@ def _lifespan(runtime: Runtime, run_workers: bool):  # type: ignore[no-untyped-d
                 runtime.jobs.stop_workers()
 
     return lifespan
+
+
+def create_app_from_environment() -> Starlette:
+    """The app of one process of `stockhouse serve --workers N` (settings from the env)."""
+    from stockhouse.config import RUN_JOB_WORKERS_ENV, load_settings
+    from stockhouse.observability import configure_logging
+
+    runtime = Runtime(load_settings())
+    configure_logging(runtime.settings.log_level, runtime.settings.log_format)
+    return create_app(runtime, run_workers=os.environ.get(RUN_JOB_WORKERS_ENV) == "1")
 
 
 def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:

@@ -6,6 +6,7 @@ username...) ends the command with one line on stderr and a non-zero exit code.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind, GroupRole, PaymentMode, Role
-from stockhouse.config import ConfigError, Settings, load_settings
+from stockhouse.config import RUN_JOB_WORKERS_ENV, ConfigError, Settings, load_settings
 from stockhouse.errors import DomainError
 from stockhouse.ingest.cli import ingest_command
 from stockhouse.runtime import Runtime
@@ -93,6 +94,7 @@ def serve(
         bool, typer.Option("--no-worker", help="Run no job workers here.")
     ] = False,
     no_ftp: Annotated[bool, typer.Option("--no-ftp", help="Run no FTP inbox server here.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
 ) -> None:
     """Serve the web UI, the native API and the compatible APIs (migrates first)."""
     import uvicorn
@@ -120,17 +122,38 @@ def serve(
                 ) from None
             err_console.print(f"FTP inbox on {settings.host}:{ftp.port}")
         try:
-            uvicorn.run(
-                application,
-                host=settings.host,
-                port=settings.port,
-                log_config=None,
-                access_log=False,
-                server_header=False,
-            )
+            if workers == 1:
+                uvicorn.run(application, **_uvicorn_options(settings))
+            else:
+                # Each process builds its own app from the environment (see app.py).
+                _export_settings(settings, run_workers=not no_worker)
+                uvicorn.run(
+                    APP_FACTORY, factory=True, workers=workers, **_uvicorn_options(settings)
+                )
         finally:
             if ftp is not None:
                 ftp.stop()
+
+
+APP_FACTORY = "stockhouse.app:create_app_from_environment"
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+    }
+
+
+def _export_settings(settings: Settings, *, run_workers: bool) -> None:
+    """Hand the resolved settings to server processes started by uvicorn."""
+    os.environ["STOCKHOUSE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["STOCKHOUSE_HOST"] = settings.host
+    os.environ["STOCKHOUSE_PORT"] = str(settings.port)
+    os.environ[RUN_JOB_WORKERS_ENV] = "1" if run_workers else "0"
 
 
 @app.command()

@@ -18,6 +18,8 @@ ENV_PREFIX = "STOCKHOUSE_"
 CONFIG_FILE_NAME = "stockhouse.toml"
 SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 (a file name)
 DEFAULT_DATA_DIR = "./stockhouse-data"
+# Set by `stockhouse serve --workers N` for its server processes (not a user setting).
+RUN_JOB_WORKERS_ENV = "STOCKHOUSE_SERVE_JOB_WORKERS"
 
 
 class ConfigError(Exception):
