@@ -2,6 +2,7 @@
 
 from stockhouse.accounts import models as accounts_models
 from stockhouse.catalog import models as catalog_models
+from stockhouse.commerce import models as commerce_models
 from stockhouse.db.base import Base
 
-__all__ = ["Base", "accounts_models", "catalog_models"]
+__all__ = ["Base", "accounts_models", "catalog_models", "commerce_models"]

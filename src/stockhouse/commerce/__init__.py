@@ -1,0 +1,1 @@
+"""Commerce: licenses and prices, the ledger, licensing, invoices, bins, carts, downloads."""
