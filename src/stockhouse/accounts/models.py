@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stockhouse.db.base import Base, UTCDateTime, utcnow
+from stockhouse.db.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -52,18 +51,6 @@ class ApiKind(enum.StrEnum):
     CLIPARTO = "cliparto"
     PHOTOLIST = "photolist"
     IMAGES_V2 = "images_v2"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable and readable in SQL.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-        length=32,
-    )
 
 
 class User(Base):
@@ -104,7 +91,7 @@ class UserRole(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
 
@@ -117,7 +104,7 @@ class Group(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     payment_mode: Mapped[PaymentMode] = mapped_column(
-        _enum(PaymentMode, "payment_mode"), default=PaymentMode.PREPAID
+        str_enum(PaymentMode, "payment_mode"), default=PaymentMode.PREPAID
     )
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     vat_number: Mapped[str] = mapped_column(String(64), default="")
@@ -141,7 +128,7 @@ class GroupMember(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[GroupRole] = mapped_column(
-        _enum(GroupRole, "group_role"), default=GroupRole.MEMBER
+        str_enum(GroupRole, "group_role"), default=GroupRole.MEMBER
     )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -164,7 +151,7 @@ class Credential(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    api: Mapped[ApiKind] = mapped_column(_enum(ApiKind, "api_kind"))
+    api: Mapped[ApiKind] = mapped_column(str_enum(ApiKind, "api_kind"))
     name: Mapped[str] = mapped_column(String(100), default="")
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)
     key_prefix: Mapped[str] = mapped_column(String(16))

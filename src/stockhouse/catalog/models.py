@@ -10,7 +10,6 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stockhouse.db.base import Base, UTCDateTime, utcnow
+from stockhouse.db.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class MediaKind(enum.StrEnum):
@@ -78,17 +77,6 @@ class UploadState(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=32,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Series(Base):
     """Items a contributor grouped together."""
 
@@ -122,10 +110,10 @@ class MediaItem(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[MediaKind] = mapped_column(_enum(MediaKind, "media_kind"))
+    kind: Mapped[MediaKind] = mapped_column(str_enum(MediaKind, "media_kind"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     status: Mapped[ItemStatus] = mapped_column(
-        _enum(ItemStatus, "item_status"), default=ItemStatus.UPLOADED
+        str_enum(ItemStatus, "item_status"), default=ItemStatus.UPLOADED
     )
     visible: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -140,7 +128,7 @@ class MediaItem(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     megapixels: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
-    orientation: Mapped[Orientation | None] = mapped_column(_enum(Orientation, "orientation"))
+    orientation: Mapped[Orientation | None] = mapped_column(str_enum(Orientation, "orientation"))
     color: Mapped[int | None] = mapped_column(Integer)  # 1-17, seed 001's colour table
     phash: Mapped[int | None] = mapped_column(BigInteger, index=True)  # signed 64-bit
 
@@ -383,7 +371,7 @@ class Upload(Base):
     file_size: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16), default="api")  # api, ftp, cli
     state: Mapped[UploadState] = mapped_column(
-        _enum(UploadState, "upload_state"), default=UploadState.QUEUED
+        str_enum(UploadState, "upload_state"), default=UploadState.QUEUED
     )
     reason: Mapped[str | None] = mapped_column(Text)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("media_item.id", ondelete="SET NULL"))

@@ -18,7 +18,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -29,20 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stockhouse.db.base import Base, UTCDateTime, utcnow
+from stockhouse.db.base import Base, UTCDateTime, str_enum, utcnow
 
 CREDITS_CURRENCY = "CRD"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=32,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class ProductType(enum.StrEnum):
@@ -110,7 +98,7 @@ class License(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    product_type: Mapped[ProductType] = mapped_column(_enum(ProductType, "product_type"))
+    product_type: Mapped[ProductType] = mapped_column(str_enum(ProductType, "product_type"))
     template_id: Mapped[int] = mapped_column(Integer, default=1)
     size_codes: Mapped[str] = mapped_column(String(200))  # comma list: s,m,l,xl or 720,1080...
     ext_options_allowed: Mapped[int] = mapped_column(Integer, default=0)  # ExtOption bits
@@ -170,7 +158,7 @@ class LedgerAccount(Base):
     __table_args__ = (UniqueConstraint("kind", "user_id", "group_id", "currency"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
+    kind: Mapped[AccountKind] = mapped_column(str_enum(AccountKind, "account_kind"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("buyer_group.id", ondelete="RESTRICT"))
     currency: Mapped[str] = mapped_column(String(3))
@@ -233,9 +221,9 @@ class LicenseTransaction(Base):
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
     group_id: Mapped[int | None] = mapped_column(ForeignKey("buyer_group.id", ondelete="RESTRICT"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
     status: Mapped[TransactionStatus] = mapped_column(
-        _enum(TransactionStatus, "transaction_status")
+        str_enum(TransactionStatus, "transaction_status")
     )
     currency: Mapped[str] = mapped_column(String(3))
     price_minor: Mapped[int] = mapped_column(BigInteger)  # before VAT
@@ -285,7 +273,7 @@ class Invoice(Base):
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     state: Mapped[InvoiceState] = mapped_column(
-        _enum(InvoiceState, "invoice_state"), default=InvoiceState.UNPAID
+        str_enum(InvoiceState, "invoice_state"), default=InvoiceState.UNPAID
     )
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_minor: Mapped[int] = mapped_column(BigInteger)
@@ -329,7 +317,7 @@ class Download(Base):
     __table_args__ = (Index("ix_download_group_created", "group_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[DownloadKind] = mapped_column(_enum(DownloadKind, "download_kind"))
+    kind: Mapped[DownloadKind] = mapped_column(str_enum(DownloadKind, "download_kind"))
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
