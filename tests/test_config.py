@@ -51,6 +51,7 @@ def test_a_secret_key_is_created_once_and_kept(tmp_path: Path) -> None:
         ("STOCKHOUSE_SEARCH", "elastic", "STOCKHOUSE_SEARCH"),
         ("STOCKHOUSE_CLIPARTO_MIN_INTERVAL_S", "-1", "STOCKHOUSE_CLIPARTO_MIN_INTERVAL_S"),
         ("STOCKHOUSE_SEARCH", "postgres", "STOCKHOUSE_SEARCH"),
+        ("STOCKHOUSE_FETCH_ALLOWLIST", "10.0.0.0/8,not-a-net", "STOCKHOUSE_FETCH_ALLOWLIST"),
     ],
 )
 def test_a_wrong_value_names_its_setting(
@@ -108,3 +109,9 @@ def test_the_cli_reports_an_unreachable_database_in_one_line(tmp_path: Path) -> 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("stockhouse: database error:")
+
+
+def test_fetch_allowlist_is_a_list_of_networks(tmp_path: Path) -> None:
+    env = {"STOCKHOUSE_FETCH_ALLOWLIST": "10.1.2.3/16, 192.168.0.10"}
+    settings = load_settings({"data_dir": str(tmp_path)}, environ=env)
+    assert settings.fetch_allowlist == ("10.1.0.0/16", "192.168.0.10/32")

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from stockhouse import __version__
 from stockhouse.api import create_native_api
+from stockhouse.api.downloads import download_routes
 from stockhouse.api.media import media_routes
 from stockhouse.ingest.pipeline import resume_uploads
 from stockhouse.observability import RequestContextMiddleware
@@ -89,6 +90,7 @@ def create_app_from_environment() -> Starlette:
 
     runtime = Runtime(load_settings())
     configure_logging(runtime.settings.log_level, runtime.settings.log_format)
+    _ = runtime.search  # hooks the sessions so that catalog changes get indexed
     return create_app(runtime, run_workers=os.environ.get(RUN_JOB_WORKERS_ENV) == "1")
 
 
@@ -101,6 +103,7 @@ def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
         Mount(DOCS_ASSETS, app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)),
         Mount("/v1", app=create_native_api(runtime)),
         *media_routes(),
+        *download_routes(),
         Route("/", home),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(runtime, run_workers))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind, GroupRole, PaymentMode, Role
+from stockhouse.commerce.cli import register as register_commerce
 from stockhouse.config import RUN_JOB_WORKERS_ENV, ConfigError, Settings, load_settings
 from stockhouse.errors import DomainError
 from stockhouse.ingest.cli import ingest_command
@@ -39,6 +40,7 @@ apikey_app = typer.Typer(help="Issue, list and disable API keys.", no_args_is_he
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(apikey_app, name="apikey")
+register_commerce(app)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -71,6 +73,8 @@ def open_runtime(data_dir: Path | None, *, migrate: bool = True, **flags: Any) -
             upgrade_to_head(runtime.db)
             with runtime.db.session() as session:
                 ensure_default_categories(session)
+            # Opening the search backend hooks the sessions: catalog changes get indexed.
+            _ = runtime.search
         yield runtime
     finally:
         runtime.close()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -50,6 +51,7 @@ class Settings:
     cliparto_min_interval_s: float = 20.0
     cliparto_repeat_window_s: float = 3600.0
     ftp_port: int = 2121
+    fetch_allowlist: tuple[str, ...] = ()
 
     @property
     def is_postgres(self) -> bool:
@@ -124,6 +126,24 @@ def _parse_optional_url(setting: str, schemes: tuple[str, ...]) -> Callable[[Any
     return parse
 
 
+def _parse_networks(setting: str) -> Callable[[Any], tuple[str, ...]]:
+    def parse(value: Any) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else str(value).split(",")
+        networks = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ConfigError(
+                    setting, f"{item!r} is not an IP network like 10.0.0.0/8"
+                ) from None
+        return tuple(networks)
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "database_url": _parse_url("STOCKHOUSE_DATABASE_URL", ("sqlite", "postgresql", "postgres")),
     "storage_url": _parse_url("STOCKHOUSE_STORAGE_URL", ("file", "s3")),
@@ -140,6 +160,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "cliparto_min_interval_s": _parse_seconds("STOCKHOUSE_CLIPARTO_MIN_INTERVAL_S"),
     "cliparto_repeat_window_s": _parse_seconds("STOCKHOUSE_CLIPARTO_REPEAT_WINDOW_S"),
     "ftp_port": _parse_int("STOCKHOUSE_FTP_PORT", 0, 65535),
+    "fetch_allowlist": _parse_networks("STOCKHOUSE_FETCH_ALLOWLIST"),
 }
 
 

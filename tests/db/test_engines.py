@@ -8,7 +8,12 @@ from sqlalchemy import text
 
 from stockhouse.accounts.models import User
 from stockhouse.db.engine import Database
-from stockhouse.db.migrate import current_revision, head_revision, upgrade_to_head
+from stockhouse.db.migrate import (
+    current_revision,
+    head_revision,
+    include_object,
+    upgrade_to_head,
+)
 
 
 def test_fixture_database_is_migrated_to_head(db: Database) -> None:
@@ -45,14 +50,8 @@ def test_the_migrations_create_exactly_the_models(db: Database) -> None:
 
     from stockhouse.db.models import Base
 
-    def modelled(obj: object, name: str | None, kind: str, reflected: bool, _: object) -> bool:
-        # Engine-specific objects without a model (PostgreSQL's full-text search table)
-        # are the migrations' own business.
-        table = obj if kind == "table" else getattr(obj, "table", None)
-        return getattr(table, "name", name) in Base.metadata.tables
-
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": modelled}
+            conn, opts={"compare_type": True, "include_object": include_object}
         )
         assert compare_metadata(context, Base.metadata) == []

@@ -7,16 +7,27 @@ from fastapi import FastAPI
 from stockhouse import __version__
 from stockhouse.api import (
     apikeys,
+    billing,
+    bins,
+    cart,
+    downloads,
+    earnings,
     groups,
     inbox,
+    invoices,
     items,
+    ledger,
+    licensing,
+    prices,
     releases,
     review,
     search,
     sessions,
     similar,
+    transfers,
     uploads,
     users,
+    wallet,
 )
 from stockhouse.api.errors import install_error_handlers
 from stockhouse.runtime import Runtime
@@ -33,6 +44,17 @@ ROUTERS = [
     releases.router,
     search.router,
     similar.router,
+    licensing.router,
+    prices.router,
+    ledger.router,
+    downloads.router,
+    invoices.router,
+    transfers.router,
+    earnings.router,
+    cart.router,
+    bins.router,
+    wallet.router,
+    billing.router,
 ]
 
 

@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stockhouse.accounts.models import User
 from stockhouse.api.deps import get_principal
-from stockhouse.api.errors import error_response
-from stockhouse.blobs.base import BlobStore
+from stockhouse.api.file_responses import answers_domain_errors, blob_response
 from stockhouse.catalog.access import is_public, sees_every_status
 from stockhouse.catalog.models import MediaItem
-from stockhouse.errors import DomainError, NotFound
+from stockhouse.errors import NotFound
 from stockhouse.runtime import Runtime
 from stockhouse.signing import EXPIRES_PARAM, SIGNATURE_PARAM, LinkSigner
 
@@ -108,38 +106,6 @@ def download_filename(item: MediaItem) -> str:
     return download_name(item.original_filename, item.extension, f"item-{item.id}")
 
 
-def _blob_response(
-    request: Request,
-    blobs: BlobStore,
-    blob: str,
-    media_type: str,
-    size: int,
-    headers: dict[str, str],
-) -> Response:
-    """The blob's bytes: the local file (with Range support) or a chunked stream."""
-    local = blobs.local_path(blob)
-    if local is not None:
-        return FileResponse(local, media_type=media_type, headers=headers)
-    headers = {**headers, "content-length": str(size)}
-    if request.method == "HEAD":
-        return Response(media_type=media_type, headers=headers)
-    return StreamingResponse(blobs.iter_chunks(blob), media_type=media_type, headers=headers)
-
-
-def _answers_errors(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-    """Domain errors become the native API's error shape (these routes are outside /v1)."""
-
-    def wrapped(request: Request) -> Response:
-        try:
-            return handler(request)
-        except DomainError as exc:
-            return error_response(exc.http_status, exc.code, exc.message)
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -183,7 +149,7 @@ def _find_rendition(session: Session, item_id: int, name: str) -> tuple[MediaIte
 # -- routes -----------------------------------------------------------------------------
 
 
-@_answers_errors
+@answers_domain_errors
 def serve_rendition(request: Request) -> Response:
     """A rendition's bytes with a strong ETag; 304 when the client has them already."""
     runtime = _runtime(request)
@@ -201,12 +167,12 @@ def serve_rendition(request: Request) -> Response:
     }
     if etag_matches(request.headers.get("if-none-match"), headers["etag"]):
         return Response(status_code=304, headers=headers)
-    return _blob_response(
+    return blob_response(
         request, runtime.blobs, served.blob, served.mime_type, served.size, headers
     )
 
 
-@_answers_errors
+@answers_domain_errors
 def serve_original(request: Request) -> Response:
     """An item's original file, as an attachment, for the holder of a signed link."""
     runtime = _runtime(request)
@@ -223,7 +189,7 @@ def serve_original(request: Request) -> Response:
         "cache-control": ORIGINAL_CACHE_CONTROL,
         "x-content-type-options": "nosniff",
     }
-    return _blob_response(request, runtime.blobs, blob, mime_type, size, headers)
+    return blob_response(request, runtime.blobs, blob, mime_type, size, headers)
 
 
 def media_routes() -> list[BaseRoute]:

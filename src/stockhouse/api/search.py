@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from stockhouse.accounts.models import Role
-from stockhouse.api.deps import RuntimeDep, get_principal
+from stockhouse.api.deps import get_principal
 from stockhouse.catalog.models import ItemStatus, MediaKind, Orientation
 from stockhouse.errors import AuthenticationFailed, InvalidParameter, PermissionDenied
 from stockhouse.runtime import Runtime
@@ -197,7 +197,7 @@ def _check_restricted(request: Request, runtime: Runtime, query: SearchQuery) ->
         return
     if not request.headers.get("authorization"):
         raise AuthenticationFailed("searching unpublished or hidden items needs a Bearer token")
-    with runtime.db.read_session() as session:
+    with runtime.db.session() as session:  # resolving an API key notes when it was used
         user = get_principal(request, session).user
         if user.has_role(Role.ADMIN) or user.has_role(Role.REVIEWER):
             return
@@ -211,7 +211,8 @@ def _check_restricted(request: Request, runtime: Runtime, query: SearchQuery) ->
 # -- responses --------------------------------------------------------------------------
 
 
-def _item(item: ItemSummary, with_tags: bool) -> dict[str, Any]:
+def item_json(item: ItemSummary, with_tags: bool) -> dict[str, Any]:
+    """One search result as the native API shows it (also used by similar-item lists)."""
     return {
         "id": item.id,
         "kind": item.kind.value,
@@ -254,111 +255,189 @@ def _facets(page: service.SearchPage) -> dict[str, Any] | None:
     }
 
 
-Flag = Annotated[bool | None, Query()]
-Text = Annotated[str | None, Query(max_length=10_000)]
-Whole = Annotated[int | None, Query()]
-Number = Annotated[float | None, Query()]
+# The parameters of GET /v1/search: name, JSON-schema type, description. The route reads
+# them from the query string itself (declaring 45 parameters to FastAPI costs more per
+# request than the search) and this table documents them in the OpenAPI schema.
+SEARCH_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("q", "string", 'the text (docs/search.md): words, "phrases", -exclusions, field:value'),
+    ("lang", "string", "language of q (default en)"),
+    ("translate", "boolean", "titles and descriptions in lang where translated"),
+    ("tags", "boolean", "include each item's tags"),
+    ("kind", "string", "comma list: photo, vector, illustration, video, music, sfx"),
+    ("editorial", "boolean", "only editorial items (true) or none (false)"),
+    ("nudity", "boolean", "false hides items with nudity"),
+    ("orientation", "string", "comma list: horizontal, vertical, square"),
+    ("color", "string", "comma list of colour numbers 1-17"),
+    ("size", "string", "s, m, l or xl: minimum long edge 500, 1000, 2000, 3000 px"),
+    ("min_width", "number", "in units"),
+    ("max_width", "number", "in units"),
+    ("min_height", "number", "in units"),
+    ("max_height", "number", "in units"),
+    ("units", "string", "px (default), inch or cm (300 DPI)"),
+    ("min_duration_ms", "integer", "inclusive"),
+    ("max_duration_ms", "integer", "inclusive"),
+    ("gender", "string", "male, female or both"),
+    ("age", "string", "infant, child, teenager, 20, 30, 40, 50, 60, 70"),
+    ("race", "string", "asian, brazilian, black, caucasian, hispanic, middle, multi, ..."),
+    ("min_people", "integer", "people in the picture, at least"),
+    ("max_people", "integer", "people in the picture, at most"),
+    ("people_only", "boolean", "only pictures of people"),
+    ("author", "string", "comma list of owner user ids"),
+    ("username", "string", "comma list of owner usernames (exact)"),
+    ("category", "string", "comma list of category ids"),
+    ("extension", "string", "comma list of file extensions"),
+    ("status", "string", "comma list of statuses, or any (default active)"),
+    ("visible", "string", "true (default), false or any"),
+    ("published_from", "string", "ISO 8601 time with a zone, inclusive"),
+    ("published_to", "string", "ISO 8601 time with a zone, inclusive"),
+    ("ai_generated", "boolean", "AI-generated items only (true) or none (false)"),
+    ("exclusive", "boolean", "exclusive items only (true) or none (false)"),
+    ("free", "boolean", "free items only (true) or none (false)"),
+    ("ids", "string", "comma list: only these item ids"),
+    ("exclude_ids", "string", "comma list: not these item ids"),
+    ("exclude", "string", "comma list: not items with these keywords"),
+    ("series", "integer", "a series id"),
+    ("video_standard", "string", "comma list of Pond5 video-standard codes"),
+    ("model_release", "boolean", "items with a model release (true) or without (false)"),
+    ("sort", "string", "comma list of keys, - reverses: e.g. -best_sales,newest"),
+    ("offset", "integer", "0-100000 (default 0)"),
+    ("limit", "integer", "1-1000 (default 50)"),
+    ("page", "integer", "from 1 (with per_page, instead of offset and limit)"),
+    ("per_page", "integer", "1-1000 (default 50)"),
+    ("facets", "boolean", "add counts per kind, orientation, colour and category"),
+)
+_OPENAPI_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
+    for name, kind, text in SEARCH_PARAMETERS
+]
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+MAX_TEXT_PARAMETER = 10_000
 
 
-@router.get("", response_model=SearchOut)
-async def search(
-    request: Request,
-    runtime: RuntimeDep,
-    q: Annotated[str, Query(max_length=10_000, description="docs/search.md syntax")] = "",
-    lang: Annotated[str, Query(max_length=20)] = "en",
-    translate: bool = False,
-    tags: bool = False,
-    kind: Text = None,
-    editorial: Flag = None,
-    nudity: Flag = None,
-    orientation: Text = None,
-    color: Text = None,
-    size: Text = None,
-    min_width: Number = None,
-    max_width: Number = None,
-    min_height: Number = None,
-    max_height: Number = None,
-    units: Annotated[str, Query(max_length=8)] = "px",
-    min_duration_ms: Whole = None,
-    max_duration_ms: Whole = None,
-    gender: Text = None,
-    age: Text = None,
-    race: Text = None,
-    min_people: Whole = None,
-    max_people: Whole = None,
-    people_only: Flag = None,
-    author: Text = None,
-    username: Text = None,
-    category: Text = None,
-    extension: Text = None,
-    status: Text = None,
-    visible: Text = None,
-    published_from: Annotated[datetime | None, Query()] = None,
-    published_to: Annotated[datetime | None, Query()] = None,
-    ai_generated: Flag = None,
-    exclusive: Flag = None,
-    free: Flag = None,
-    ids: Text = None,
-    exclude_ids: Text = None,
-    exclude: Text = None,
-    series: Whole = None,
-    video_standard: Text = None,
-    model_release: Flag = None,
-    sort: Annotated[str, Query(max_length=200)] = "relevance",
-    offset: Whole = None,
-    limit: Whole = None,
-    page: Whole = None,
-    per_page: Whole = None,
-    facets: bool = False,
-) -> JSONResponse:
-    """Search the catalog; see docs/api.md for every parameter."""
-    first, size_of_page = _paging(offset, limit, page, per_page)
+class _Params:
+    """The query string of one request, read with InvalidParameter for bad values."""
+
+    def __init__(self, request: Request) -> None:
+        self.values = request.query_params
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if len(value) > MAX_TEXT_PARAMETER:
+            raise InvalidParameter(name, f"{name} is longer than {MAX_TEXT_PARAMETER} characters")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidParameter(name, f"{name} must be a whole number") from None
+
+    def number(self, name: str) -> float | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise InvalidParameter(name, f"{name} must be a number") from None
+        if number != number or number in (float("inf"), float("-inf")):  # NaN, infinities
+            raise InvalidParameter(name, f"{name} must be a number")
+        return number
+
+    def flag(self, name: str) -> bool | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise InvalidParameter(name, f"{name} must be true or false")
+
+    def moment(self, name: str) -> datetime | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidParameter(name, f"{name} must be an ISO 8601 time") from None
+
+
+def _query_from(params: _Params) -> tuple[SearchQuery, bool, bool]:
+    """The SearchQuery of a request, and whether to translate and to include tags."""
+    units = params.text("units", "px") or "px"
+    first, size_of_page = _paging(
+        params.integer("offset"),
+        params.integer("limit"),
+        params.integer("page"),
+        params.integer("per_page"),
+    )
+    size = params.text("size")
     query = SearchQuery(
-        text=q,
-        lang=lang,
-        kinds=_values("kind", kind, _lower(MediaKind)),
-        editorial=editorial,
-        nudity=nudity,
-        orientations=_values("orientation", orientation, _lower(Orientation)),
-        colors=_values("color", color, int),
+        text=params.text("q", "") or "",
+        lang=params.text("lang", "en") or "en",
+        kinds=_values("kind", params.text("kind"), _lower(MediaKind)),
+        editorial=params.flag("editorial"),
+        nudity=params.flag("nudity"),
+        orientations=_values("orientation", params.text("orientation"), _lower(Orientation)),
+        colors=_values("color", params.text("color"), int),
         size_class=size.lower() if size else None,
-        min_width=_px("min_width", min_width, units),
-        max_width=_px("max_width", max_width, units),
-        min_height=_px("min_height", min_height, units),
-        max_height=_px("max_height", max_height, units),
-        min_duration_ms=min_duration_ms,
-        max_duration_ms=max_duration_ms,
-        people_gender=gender,
-        people_age=age,
-        people_race=race,
-        people_quantity_min=min_people,
-        people_quantity_max=max_people,
-        people_only=people_only,
-        author_ids=_values("author", author, _positive),
-        author_usernames=_values("username", username, str),
-        category_ids=_values("category", category, _positive),
-        extensions=_values("extension", extension, str),
-        statuses=_statuses(status),
-        visible=_visibility(visible),
-        published_from=published_from,
-        published_to=published_to,
-        ai_generated=ai_generated,
-        exclusive=exclusive,
-        free=free,
-        item_ids=_values("ids", ids, _positive),
-        exclude_item_ids=_values("exclude_ids", exclude_ids, _positive),
-        exclude_keywords=tuple(_split("exclude", exclude)),
-        series_id=series,
-        video_standards=_values("video_standard", video_standard, int),
-        has_model_release=model_release,
-        sort=parse_sort(sort),
+        min_width=_px("min_width", params.number("min_width"), units),
+        max_width=_px("max_width", params.number("max_width"), units),
+        min_height=_px("min_height", params.number("min_height"), units),
+        max_height=_px("max_height", params.number("max_height"), units),
+        min_duration_ms=params.integer("min_duration_ms"),
+        max_duration_ms=params.integer("max_duration_ms"),
+        people_gender=params.text("gender"),
+        people_age=params.text("age"),
+        people_race=params.text("race"),
+        people_quantity_min=params.integer("min_people"),
+        people_quantity_max=params.integer("max_people"),
+        people_only=params.flag("people_only"),
+        author_ids=_values("author", params.text("author"), _positive),
+        author_usernames=_values("username", params.text("username"), str),
+        category_ids=_values("category", params.text("category"), _positive),
+        extensions=_values("extension", params.text("extension"), str),
+        statuses=_statuses(params.text("status")),
+        visible=_visibility(params.text("visible")),
+        published_from=params.moment("published_from"),
+        published_to=params.moment("published_to"),
+        ai_generated=params.flag("ai_generated"),
+        exclusive=params.flag("exclusive"),
+        free=params.flag("free"),
+        item_ids=_values("ids", params.text("ids"), _positive),
+        exclude_item_ids=_values("exclude_ids", params.text("exclude_ids"), _positive),
+        exclude_keywords=tuple(_split("exclude", params.text("exclude"))),
+        series_id=params.integer("series"),
+        video_standards=_values("video_standard", params.text("video_standard"), int),
+        has_model_release=params.flag("model_release"),
+        sort=parse_sort(params.text("sort", "relevance") or "relevance"),
         offset=first,
         limit=size_of_page,
-        facets=facets,
+        facets=bool(params.flag("facets")),
     )
+    return query, bool(params.flag("translate")), bool(params.flag("tags"))
+
+
+@router.get(
+    "",
+    response_model=SearchOut,
+    openapi_extra={"parameters": _OPENAPI_PARAMETERS},
+)
+async def search(request: Request) -> JSONResponse:
+    """Search the catalog; see docs/api.md for every parameter."""
+    runtime: Runtime = request.app.state.runtime  # no dependency: no threadpool hop
+    query, translate, with_tags = _query_from(_Params(request))
     _check_restricted(request, runtime, query)
     try:
-        result = service.search(runtime, query, translate=translate, with_tags=tags)
+        result = service.search(runtime, query, translate=translate, with_tags=with_tags)
     except InvalidParameter as exc:
         exc.name = PARAMETER_NAMES.get(exc.name, exc.name)
         raise
@@ -367,7 +446,7 @@ async def search(
             "total": result.total,
             "offset": result.offset,
             "limit": result.limit,
-            "items": [_item(item, tags) for item in result.items],
+            "items": [item_json(item, with_tags) for item in result.items],
             "facets": _facets(result),
         }
     )
@@ -375,12 +454,13 @@ async def search(
 
 @router.get("/suggest", response_model=SuggestOut)
 async def suggest(
-    runtime: RuntimeDep,
+    request: Request,
     prefix: Annotated[str, Query(max_length=200)],
     lang: Annotated[str, Query(max_length=20)] = "en",
     limit: int = service.DEFAULT_SUGGESTIONS,
 ) -> JSONResponse:
     """Tags of published items that start with `prefix`, the most used first."""
+    runtime: Runtime = request.app.state.runtime
     found = service.suggest(runtime, prefix, lang, limit)
     return JSONResponse(
         {"prefix": prefix, "suggestions": [{"tag": s.tag, "count": s.count} for s in found]}

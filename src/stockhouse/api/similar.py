@@ -9,6 +9,7 @@ Search by image takes an uploaded picture (multipart field `image`) or a URL (JS
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -19,9 +20,10 @@ from starlette.datastructures import UploadFile
 
 from stockhouse.accounts.models import User
 from stockhouse.api.deps import RuntimeDep, get_principal
-from stockhouse.api.search import _item
+from stockhouse.api.search import item_json
 from stockhouse.catalog.access import require_viewable
 from stockhouse.catalog.limits import PayloadTooLarge
+from stockhouse.catalog.models import MediaItem
 from stockhouse.catalog.service import get_item
 from stockhouse.errors import InvalidParameter
 from stockhouse.runtime import Runtime
@@ -34,6 +36,8 @@ router = APIRouter(tags=["similar"])
 UPLOAD_CHUNK = 1024 * 1024
 MAX_JSON_BYTES = 16 * 1024
 Limit = Annotated[int, Query(ge=1, le=similar.MAX_LIMIT)]
+Found = tuple[list[int], dict[int, dict[str, Any]]]  # item ids, and extra fields per item
+Finder = Callable[[Session, MediaItem], Found]
 Lang = Annotated[str, Query(max_length=20)]
 MULTIPART = "multipart/form-data"
 BY_IMAGE_BODIES: dict[str, Any] = {
@@ -61,7 +65,7 @@ BY_IMAGE_BODIES: dict[str, Any] = {
 
 def fetch_allowlist(runtime: Runtime) -> tuple[str, ...]:
     """Networks the operator lets URL fetches reach although private (`fetch_allowlist`)."""
-    return tuple(getattr(runtime.settings, "fetch_allowlist", ()))
+    return runtime.settings.fetch_allowlist
 
 
 def _viewer(request: Request, session: Session) -> User | None:
@@ -76,7 +80,7 @@ def _related(
     runtime: Runtime,
     item_id: int,
     lang: str,
-    find: Any,
+    find: Finder,
 ) -> dict[str, Any]:
     """The item checked as viewable, `find(session, item)`'s ids hydrated in their order."""
     with runtime.db.read_session() as session:
@@ -85,7 +89,7 @@ def _related(
         items = hydrate(session, ids, lang)
     rendered = []
     for summary in items:
-        entry = _item(summary, False)
+        entry = item_json(summary, False)
         entry.update(extras.get(summary.id, {}))
         rendered.append(entry)
     return {"item_id": item_id, "items": rendered}
@@ -97,7 +101,7 @@ def similar_items(
 ) -> JSONResponse:
     """Published items most like this one (keywords, perceptual hash, colour), best first."""
 
-    def find(session: Session, item: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    def find(session: Session, item: MediaItem) -> Found:
         found = similar.similar(session, item.id, limit)
         extras = {s.item_id: {"score": s.score, "shared_tags": s.shared_tags} for s in found}
         return [s.item_id for s in found], extras
@@ -111,7 +115,7 @@ def same_model_items(
 ) -> JSONResponse:
     """Published items sharing a model release with this one, in id order."""
 
-    def find(session: Session, item: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    def find(session: Session, item: MediaItem) -> Found:
         return similar.same_model(session, item.id, limit), {}
 
     return JSONResponse(_related(request, runtime, item_id, lang, find))
@@ -125,7 +129,7 @@ def series_of_item(
 
     series: dict[str, int | None] = {}
 
-    def find(session: Session, item: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    def find(session: Session, item: MediaItem) -> Found:
         series["series_id"] = item.series_id
         return similar.series_items(session, item.id, limit), {}
 
@@ -147,7 +151,7 @@ async def search_by_image(
             items = hydrate(session, [m.item_id for m in matches], lang)
         rendered = []
         for summary in items:
-            entry = _item(summary, False)
+            entry = item_json(summary, False)
             match = distances[summary.id]
             entry.update(hash_distance=match.hash_distance, color_distance=match.color_distance)
             rendered.append(entry)

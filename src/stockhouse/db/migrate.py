@@ -14,6 +14,15 @@ from stockhouse.db.engine import Database, normalize_database_url
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+def include_object(obj: object, name: str | None, kind: str, reflected: bool, _: object) -> bool:
+    """What autogenerate compares: modelled tables only. Engine-specific tables created by
+    migrations without a model (PostgreSQL's search_document, search_text) are left alone."""
+    from stockhouse.db.models import Base
+
+    table = obj if kind == "table" else getattr(obj, "table", None)
+    return getattr(table, "name", name) in Base.metadata.tables
+
+
 def alembic_config(database_url: str) -> Config:
     """An Alembic Config pointing at the packaged migrations, without an alembic.ini."""
     config = Config()

@@ -24,6 +24,7 @@ def reindex_command(
     """Rebuild the search index from the database (the server may keep running)."""
     # Imported here: stockhouse.cli imports this module to register the command.
     from stockhouse.cli import CliError, console, err_console, open_runtime
+    from stockhouse.search.service import open_backend
     from stockhouse.search.tantivy_backend import IndexBusy
 
     with open_runtime(data_dir) as runtime:
@@ -31,7 +32,7 @@ def reindex_command(
         err_console.print(f"rebuilding the {backend_name} search index...")
         started = time.monotonic()
         try:
-            count = runtime.search.rebuild()
+            count = open_backend(runtime, maintain=False).rebuild()
         except IndexBusy as exc:
             raise CliError(f"{exc}; try again when it has finished") from None
         elapsed = time.monotonic() - started

@@ -18,13 +18,14 @@ per item. `tantivy_schema` and `to_tantivy` define what the Tantivy index holds:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 import tantivy
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts.models import User
@@ -44,8 +45,10 @@ from stockhouse.catalog.translations import DEFAULT_LANGUAGE
 from stockhouse.db.engine import Database
 
 BATCH_SIZE = 500  # items per batch of catalog queries
+REBUILD_BATCH_SIZE = 2000  # items per batch when reading the whole catalog
 MAX_TOKEN_LENGTH = 40  # longer tokens (hashes, junk) are not indexed
 SORT_TEXT_LENGTH = 120  # characters of a title kept as its sort key
+TAG_SEPARATOR = "\n"
 
 ID_BITS = 32
 ID_MASK = (1 << ID_BITS) - 1
@@ -126,6 +129,7 @@ FILTER_BOOL_FIELDS = (
 FILTER_RAW_FIELDS = ("username", "extension", "people_gender", "people_age", "people_race")
 TEXT_SORT_FIELDS = ("name_key", "username_key", "extension_key")
 SUGGEST_FIELD = "suggest"
+LINES_TOKENIZER = "sh_lines"  # each line one token: whole "lang:tag" entries
 
 
 # -- reading the catalog ----------------------------------------------------------------
@@ -215,6 +219,7 @@ _ITEM_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def canonical_language(lang: str) -> str:
     """The language code the index uses for `lang` (`jp` -> `ja`, `sp` -> `es`, ...)."""
     code = lang.strip().lower().replace("_", "-")
@@ -247,74 +252,105 @@ def load_documents(session: Session, item_ids: Sequence[int]) -> list[ItemDocume
     documents: list[ItemDocument] = []
     unique = sorted(set(item_ids))
     for start in range(0, len(unique), BATCH_SIZE):
-        documents.extend(_load_batch(session, unique[start : start + BATCH_SIZE]))
+        documents.extend(_load_batch(session, _among(unique[start : start + BATCH_SIZE])))
     return documents
 
 
-def _load_batch(session: Session, ids: list[int]) -> list[ItemDocument]:
-    rows = session.execute(
+Selector = Callable[[Any], ColumnElement[bool]]
+
+
+def _among(ids: list[int]) -> Selector:
+    def where(column: Any) -> ColumnElement[bool]:
+        return column.in_(ids)  # type: ignore[no-any-return]
+
+    return where
+
+
+def _after(last_id: int) -> Selector:
+    def where(column: Any) -> ColumnElement[bool]:
+        return column > last_id  # type: ignore[no-any-return]
+
+    return where
+
+
+def _load_batch(session: Session, where: Selector, limit: int | None = None) -> list[ItemDocument]:
+    """The documents of the items `where(id column)` selects (the first `limit` by id).
+
+    Core statements on the session's connection: a rebuild reads millions of rows, and
+    ORM result processing would double its time.
+    """
+    connection = session.connection()
+    statement = (
         select(*_ITEM_COLUMNS)
         .join(User, User.id == MediaItem.owner_id)
-        .where(MediaItem.id.in_(ids))
+        .where(where(MediaItem.id))
         .order_by(MediaItem.id)
-    ).all()
-    documents = {row[0]: _new_document(row) for row in rows}
+        .limit(limit)
+    )
+    documents = {row[0]: _new_document(row) for row in connection.execute(statement).all()}
     if not documents:
         return []
     found = list(documents)
-    for item_id, lang, title, description in session.execute(
+    # Once the items are known, their rows in the other tables are a range of item ids.
+    low, high = found[0], found[-1]
+    for item_id, lang, title, description in connection.execute(
         select(
             ItemTranslation.item_id,
             ItemTranslation.lang,
             ItemTranslation.title,
             ItemTranslation.description,
-        ).where(ItemTranslation.item_id.in_(found))
-    ):
-        text = documents[item_id].texts.setdefault(canonical_language(lang), LanguageText())
-        text.title, text.description = title, description
-    for item_id, lang, tag in session.execute(
-        select(ItemTag.item_id, ItemTag.lang, ItemTag.tag)
-        .where(ItemTag.item_id.in_(found))
-        .order_by(ItemTag.item_id, ItemTag.lang, ItemTag.position)
-    ):
-        documents[item_id].texts.setdefault(canonical_language(lang), LanguageText()).tags.append(
-            tag
-        )
-    for item_id, category_id in session.execute(
+        ).where(ItemTranslation.item_id.between(low, high))
+    ).all():
+        if item_id in documents:
+            text = _text_of(documents[item_id], lang)
+            text.title, text.description = title, description
+    # One row per item and language (tags never hold a line break): far fewer rows to read.
+    joined = func.aggregate_strings(ItemTag.tag, TAG_SEPARATOR)
+    for item_id, lang, tags in connection.execute(
+        select(ItemTag.item_id, ItemTag.lang, joined)
+        .where(ItemTag.item_id.between(low, high))
+        .group_by(ItemTag.item_id, ItemTag.lang)
+    ).all():
+        if item_id in documents:
+            _text_of(documents[item_id], lang).tags.extend(tags.split(TAG_SEPARATOR))
+    for item_id, category_id in connection.execute(
         select(ItemCategory.item_id, ItemCategory.category_id)
-        .where(ItemCategory.item_id.in_(found))
+        .where(ItemCategory.item_id.between(low, high))
         .order_by(ItemCategory.item_id, ItemCategory.category_id)
-    ):
-        documents[item_id].category_ids.append(category_id)
-    for (item_id,) in session.execute(
+    ).all():
+        if item_id in documents:
+            documents[item_id].category_ids.append(category_id)
+    for (item_id,) in connection.execute(
         select(ItemRelease.item_id)
         .join(Release, Release.id == ItemRelease.release_id)
-        .where(ItemRelease.item_id.in_(found), Release.type == int(ReleaseType.MODEL))
+        .where(ItemRelease.item_id.between(low, high), Release.type == int(ReleaseType.MODEL))
         .distinct()
-    ):
-        documents[item_id].has_model_release = True
+    ).all():
+        if item_id in documents:
+            documents[item_id].has_model_release = True
     return list(documents.values())
 
 
+def _text_of(document: ItemDocument, lang: str) -> LanguageText:
+    """The document's texts in `lang` (a catalog code), created empty on first use."""
+    code = canonical_language(lang)
+    text = document.texts.get(code)
+    if text is None:
+        text = document.texts[code] = LanguageText()
+    return text
+
+
 def iter_documents(
-    database: Database, batch_size: int = BATCH_SIZE
+    database: Database, batch_size: int = REBUILD_BATCH_SIZE
 ) -> Iterator[list[ItemDocument]]:
     """Every item's document, in batches in id order; each batch in its own read session."""
     last_id = 0
     while True:
         with database.read_session() as session:
-            ids = list(
-                session.scalars(
-                    select(MediaItem.id)
-                    .where(MediaItem.id > last_id)
-                    .order_by(MediaItem.id)
-                    .limit(batch_size)
-                )
-            )
-            if not ids:
-                return
-            batch = _load_batch(session, ids)
-        last_id = ids[-1]
+            batch = _load_batch(session, _after(last_id), limit=batch_size)
+        if not batch:
+            return
+        last_id = batch[-1].id
         yield batch
 
 
@@ -358,6 +394,8 @@ def register_analyzers(index: tantivy.Index) -> None:
     """Register the analysers of every language group (needed on every opened Index)."""
     for group in (*STEMMED_GROUPS, OTHER_GROUP):
         index.register_tokenizer(tokenizer_name(group), make_analyzer(group))
+    lines = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\n]+")).build()
+    index.register_tokenizer(LINES_TOKENIZER, lines)
 
 
 def tantivy_schema() -> tantivy.Schema:
@@ -379,7 +417,7 @@ def tantivy_schema() -> tantivy.Schema:
         builder.add_unsigned_field(name, fast=True)
     for name in TEXT_SORT_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
-    builder.add_text_field(SUGGEST_FIELD, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(SUGGEST_FIELD, tokenizer_name=LINES_TOKENIZER, index_option="basic")
     return builder.build()
 
 
@@ -411,9 +449,14 @@ def _add_optional(document: tantivy.Document, name: str, value: int | None) -> N
 def _add_texts(document: tantivy.Document, doc: ItemDocument) -> None:
     others: dict[str, dict[str, str]] = {part: {} for part in TEXT_PARTS}
     for lang, text in doc.texts.items():
-        values = {"title": text.title, "tags": "\n".join(text.tags), "desc": text.description}
-        for tag in text.tags:
-            document.add_text(SUGGEST_FIELD, f"{lang}:{tag}")
+        values = {
+            "title": text.title,
+            "tags": TAG_SEPARATOR.join(text.tags),
+            "desc": text.description,
+        }
+        if text.tags:
+            # One value of "lang:tag" lines, split back into whole tags by the line analyser.
+            document.add_text(SUGGEST_FIELD, "\n".join(f"{lang}:{tag}" for tag in text.tags))
         group = language_group(lang)
         for part, value in values.items():
             if not value:

@@ -8,13 +8,14 @@ Rows are read with SQLAlchemy Core, not as ORM objects: result pages are a hot p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Integer, String, and_, any_, bindparam, cast, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts.models import User
@@ -83,9 +84,26 @@ class ItemSummary:
     tags: tuple[str, ...] = ()
 
 
-# Columns read straight from media_item: every ItemSummary field that is one.
-_SPECIAL = {"owner_username", "title", "description", "lang", "tags"}
-_ITEM_COLUMNS = [getattr(MediaItem, f.name) for f in fields(ItemSummary) if f.name not in _SPECIAL]
+# The select list, in ItemSummary's field order (tags, last, come from another query), so
+# that a row unpacks straight into an ItemSummary.
+_FIELD_NAMES = [f.name for f in fields(ItemSummary) if f.name != "tags"]
+# Table columns, not ORM attributes: a plain Core statement skips the ORM's compile and
+# result-adaptation steps, which cost more than the query on a page of results.
+_ITEM = MediaItem.__table__.c
+_USER = User.__table__.c
+_SPECIAL_COLUMNS: dict[str, Any] = {
+    "owner_username": _USER.username,
+    "lang": literal(DEFAULT_LANGUAGE, String),
+}
+_SELECTED = [
+    _SPECIAL_COLUMNS[name] if name in _SPECIAL_COLUMNS else _ITEM[name] for name in _FIELD_NAMES
+]
+_BASE = select(*_SELECTED).join_from(
+    MediaItem.__table__, User.__table__, _USER.id == _ITEM.owner_id
+)
+_TITLE, _DESCRIPTION, _LANG = (_FIELD_NAMES.index(n) for n in ("title", "description", "lang"))
+_WIDTH = len(_FIELD_NAMES)
+_new_summary: Callable[..., ItemSummary] = ItemSummary  # built from rows, positionally
 
 
 def hydrate(
@@ -108,67 +126,60 @@ def hydrate(
     languages = equivalent_languages(lang) if translate and lang is not None else []
     rows = _rows(session, wanted, languages)
     tags = _tags(session, wanted, languages) if with_tags else {}
-    found = {row_id: _summary(row, languages, tags.get(row_id, ())) for row_id, row in rows.items()}
+    found = {item_id: _summary(row, tags.get(item_id, ())) for item_id, row in rows.items()}
     return [found[item_id] for item_id in wanted if item_id in found]
+
+
+def ids_in(column: Any, ids: list[int], session: Session) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter instead of many."""
+    if session.get_bind().dialect.name == "postgresql":
+        condition: ColumnElement[bool] = column == any_(cast(bindparam("ids", ids), ARRAY(Integer)))
+        return condition
+    return column.in_(ids)  # type: ignore[no-any-return]
 
 
 def _rows(session: Session, ids: list[int], languages: list[str]) -> dict[int, Any]:
     """One row per item; with a translation, the best-matching language's row wins."""
-    statement = (
-        select(*_ITEM_COLUMNS, User.username.label("owner_username"))
-        .add_columns(MediaItem.title, MediaItem.description)
-        .join(User, User.id == MediaItem.owner_id)
-        .where(MediaItem.id.in_(ids))
-    )
+    statement = _BASE.where(ids_in(_ITEM.id, ids, session))
     if languages:
+        translation = ItemTranslation.__table__.c
         statement = statement.outerjoin(
-            ItemTranslation,
-            and_(ItemTranslation.item_id == MediaItem.id, ItemTranslation.lang.in_(languages)),
-        ).add_columns(
-            ItemTranslation.lang.label("t_lang"),
-            ItemTranslation.title.label("t_title"),
-            ItemTranslation.description.label("t_description"),
-        )
+            ItemTranslation.__table__,
+            and_(translation.item_id == _ITEM.id, translation.lang.in_(languages)),
+        ).add_columns(translation.lang, translation.title, translation.description)
     rows: dict[int, Any] = {}
-    for row in session.execute(statement):
-        current = rows.get(row.id)
+    # Core rows through the session's connection: no ORM result processing on a hot path.
+    for row in session.connection().execute(statement).all():
+        current = rows.get(row[0])
         if current is None or _preference(row, languages) < _preference(current, languages):
-            rows[row.id] = row
+            rows[row[0]] = row
     return rows
 
 
 def _preference(row: Any, languages: list[str]) -> int:
     """Lower is better: the language as asked before its aliases."""
-    t_lang = row._mapping.get("t_lang")
+    t_lang = row[_WIDTH] if len(row) > _WIDTH else None
     return languages.index(t_lang) if t_lang in languages else len(languages)
 
 
-def _summary(row: Any, languages: list[str], tags: tuple[str, ...]) -> ItemSummary:
-    values = row._mapping
-    title, description, lang = values["title"], values["description"], DEFAULT_LANGUAGE
-    t_lang = values.get("t_lang")
-    if t_lang is not None:
-        title = values["t_title"] or title
-        description = values["t_description"] or description
-        lang = canonical_language(t_lang)
-    item_values = {c.key: values[c.key] for c in _ITEM_COLUMNS}
-    return ItemSummary(
-        **item_values,
-        owner_username=values["owner_username"],
-        title=title,
-        description=description,
-        lang=lang,
-        tags=tags,
-    )
+def _summary(row: Any, tags: tuple[str, ...]) -> ItemSummary:
+    if len(row) == _WIDTH or row[_WIDTH] is None:
+        return _new_summary(*row[:_WIDTH], tags=tags)
+    values = list(row[:_WIDTH])
+    t_lang, t_title, t_description = row[_WIDTH:]
+    values[_TITLE] = t_title or values[_TITLE]
+    values[_DESCRIPTION] = t_description or values[_DESCRIPTION]
+    values[_LANG] = canonical_language(t_lang)
+    return _new_summary(*values, tags=tags)
 
 
 def _tags(session: Session, ids: list[int], languages: list[str]) -> dict[int, tuple[str, ...]]:
     """Tags per item in the first of `languages` it has, else in the default language."""
     wanted = [*languages, DEFAULT_LANGUAGE]
     by_item: dict[int, dict[str, list[str]]] = {}
-    for item_id, tag_lang, tag in session.execute(
+    for item_id, tag_lang, tag in session.connection().execute(
         select(ItemTag.item_id, ItemTag.lang, ItemTag.tag)
-        .where(ItemTag.item_id.in_(ids), ItemTag.lang.in_(wanted))
+        .where(ids_in(ItemTag.item_id, ids, session), ItemTag.lang.in_(wanted))
         .order_by(ItemTag.item_id, ItemTag.lang, ItemTag.position)
     ):
         by_item.setdefault(item_id, {}).setdefault(tag_lang, []).append(tag)

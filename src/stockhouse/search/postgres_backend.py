@@ -19,12 +19,16 @@ What keeps it fast at a million items (design/performance.md, bench/search.py):
   the page is full; relevance ranks the RERANK_WINDOW best-selling matches by ts_rank and
   continues in best-selling order after them. Its facets are counted on a repeatable
   block sample of the table and scaled to the estimated total.
+- Browsing by colour, orientation and kind alone walks the sort key's index when that
+  fills the page within WALK_ROW_BUDGET rows, and counts from the (color, orientation,
+  kind) index without touching the table.
 - Rows are written in best-selling order and vacuumed after a rebuild, so that walks
   read the heap in order and no reader has to set hint bits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -86,6 +90,7 @@ from stockhouse.search.text import ParsedText, clean_text, parse_text
 # planner's estimate as its total and sampled facets, and walks an index for its page.
 EXACT_COUNT_LIMIT = 10_000
 RERANK_WINDOW = 200  # relevance over many matches: the best sellers that ts_rank orders
+WALK_ROW_BUDGET = 30_000  # rows an index walk may read to fill a page (~1 us each)
 FACET_SAMPLE_ROWS = 20_000  # rows of the table a facet sample reads
 STATEMENT_TIMEOUT_MS = 10_000  # a hostile query is cut off rather than tying up the server
 INDEX_BATCH = 5_000  # items (re)indexed per statement
@@ -471,10 +476,15 @@ class PostgresSearchBackend:
         with self._engine.connect() as conn:
             tsqueries = _prepare(conn, plan)
             match = match_of(query, plan, tsqueries)
-            estimate = None if query.exact_count else _estimate(conn, match)
+            browsing = plan is None and _browsing(query)
+            needs_estimate = browsing or not query.exact_count
+            estimate = _estimate(conn, match) if needs_estimate else None
             if _walks(query, match, estimate):
                 item_ids = _walked_page(conn, query, match)
                 total = _walked_total(query, item_ids, estimate or 0)
+            elif browsing and _walk_is_short(conn, query, estimate or 0):
+                total = _count(conn, match)  # an index-only scan of ix_search_document_browse
+                item_ids = _walked_page(conn, query, match)
             else:
                 item_ids, total = _exact_page(conn, query, match)
             facets = None
@@ -566,6 +576,46 @@ def _walks(query: SearchQuery, match: Match, estimate: int | None) -> bool:
     return match.searchable_only and primary.field in WALKABLE and primary.descending
 
 
+_NEUTRAL = SearchQuery()
+
+
+def _browsing(query: SearchQuery) -> bool:
+    """Whether the query is only colour, orientation and kind filters over the searchable
+    items, whose count the (color, orientation, kind) index answers without the table."""
+    neutral = dataclasses.replace(
+        query,
+        kinds=_NEUTRAL.kinds,
+        colors=_NEUTRAL.colors,
+        orientations=_NEUTRAL.orientations,
+        text=_NEUTRAL.text,
+        lang=_NEUTRAL.lang,
+        sort=_NEUTRAL.sort,
+        offset=_NEUTRAL.offset,
+        limit=_NEUTRAL.limit,
+        facets=_NEUTRAL.facets,
+        exact_count=_NEUTRAL.exact_count,
+    )
+    return neutral == _NEUTRAL
+
+
+def _walk_is_short(conn: Connection, query: SearchQuery, estimate: int) -> bool:
+    """Whether walking the first sort key's index fills the page within WALK_ROW_BUDGET
+    rows (the matches are spread evenly along it, as far as the planner knows)."""
+    primary = query.sort[0] if query.sort else SortKey(SortField.RELEVANCE)
+    if primary.field not in WALKABLE or not primary.descending or estimate <= 0:
+        return False
+    rows = conn.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'search_document'::regclass")
+    ).scalar_one()
+    walked = (query.offset + query.limit) * max(float(rows), 1.0) / estimate
+    return walked <= WALK_ROW_BUDGET
+
+
+def _count(conn: Connection, match: Match) -> int:
+    statement = select(func.count()).select_from(match.source).where(match.where)
+    return int(conn.execute(statement).scalar_one())
+
+
 def _exact_page(conn: Connection, query: SearchQuery, match: Match) -> tuple[list[int], int]:
     """The page and the exact total in one pass over the matches."""
     # Every match is read anyway: an ordered index walk would read the whole index.
@@ -582,8 +632,7 @@ def _exact_page(conn: Connection, query: SearchQuery, match: Match) -> tuple[lis
     rows = conn.execute(statement).all()
     if rows:
         return [row.item_id for row in rows], int(rows[0].total)
-    count = select(func.count()).select_from(match.source).where(match.where)
-    return [], int(conn.execute(count).scalar_one())  # the page is past the end
+    return [], _count(conn, match)  # the page is past the end
 
 
 def _walked_page(conn: Connection, query: SearchQuery, match: Match) -> list[int]:

@@ -65,8 +65,12 @@ class SuggestingBackend(Protocol):
     def suggest(self, prefix: str, lang: str, limit: int) -> list[Suggestion]: ...
 
 
-def open_backend(runtime: Runtime) -> SearchBackend:
-    """The backend STOCKHOUSE_SEARCH selects, with index maintenance hooked up (Runtime.search)."""
+def open_backend(runtime: Runtime, *, maintain: bool = True) -> SearchBackend:
+    """The backend STOCKHOUSE_SEARCH selects (what Runtime.search opens).
+
+    With `maintain`, the runtime's catalog changes are indexed through jobs, and an index
+    that was never built is built by one (see indexing.install).
+    """
     from stockhouse.search import indexing
 
     backend: SearchBackend
@@ -78,7 +82,8 @@ def open_backend(runtime: Runtime) -> SearchBackend:
         from stockhouse.search.tantivy_backend import TantivySearchBackend
 
         backend = TantivySearchBackend(runtime)
-    indexing.install(runtime, backend)
+    if maintain:
+        indexing.install(runtime, backend)
     return backend
 
 

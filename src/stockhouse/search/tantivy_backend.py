@@ -55,6 +55,7 @@ TAGS_BOOST = 2.0
 DESCRIPTION_BOOST = 1.0
 ITEM_ID_BOOST = 1000.0  # an item id typed as the query puts that item first
 MAX_CATEGORY_FACETS = 1000
+MAX_TERM_UNION = 16  # up to this many values, a filter is a union of term queries
 
 PART_BOOSTS = (("title", TITLE_BOOST), ("tags", TAGS_BOOST), ("desc", DESCRIPTION_BOOST))
 COMPOSITE_FIELDS: dict[SortField, str] = {
@@ -115,18 +116,24 @@ class TantivySearchBackend:
         return self.index.searcher()
 
     def search(self, query: SearchQuery) -> SearchResult:
-        parsed = parse_text(query.text)
-        tantivy_query = self.build_query(query, parsed)
+        tantivy_query, scored = self.build_query(query, parse_text(query.text))
         searcher = self.searcher()
-        sorter = Sorter(searcher, self.schema)
-        ids, total = sorter.page(
-            tantivy_query, sort_specs(query.sort, parsed.has_text), query.offset, query.limit
-        )
         facets = self._facets(searcher, tantivy_query) if query.facets else None
+        specs = sort_specs(query.sort, scored)
+        # Every item has a kind, so the kind facet adds up to the total: no second count.
+        ids, total = Sorter(searcher, self.schema).page(
+            tantivy_query, specs, query.offset, query.limit, count=facets is None
+        )
+        if facets is not None:
+            total = sum(facets.kind.values())
         return SearchResult(item_ids=ids, total=total, facets=facets)
 
-    def build_query(self, query: SearchQuery, parsed: ParsedText) -> tantivy.Query:
-        """The Tantivy query for `query`: text (scored), filters (unscored), exclusions."""
+    def build_query(self, query: SearchQuery, parsed: ParsedText) -> tuple[tantivy.Query, bool]:
+        """The Tantivy query for `query`: text (scored), filters (unscored), exclusions.
+
+        The flag says whether any text is scored: text with nothing searchable in it (`*`)
+        scores every item alike, and relevance then falls back to best sales.
+        """
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         languages = _languages(query.lang)
         text = self._text_query(parsed, languages)
@@ -145,7 +152,7 @@ class TantivySearchBackend:
         if query.exclude_item_ids:
             ids = sorted(query.exclude_item_ids)
             clauses.append((tantivy.Occur.MustNot, self._any_of("id", ids)))
-        return tantivy.Query.boolean_query(clauses)
+        return tantivy.Query.boolean_query(clauses), text is not None
 
     def _text_query(self, parsed: ParsedText, languages: list[str]) -> tantivy.Query | None:
         required = [self._term_query(term, languages) for term in parsed.required]
@@ -184,9 +191,26 @@ class TantivySearchBackend:
         return tantivy.Query.term_query(self.schema, field, value)
 
     def _any_of(self, field: str, values: Iterable[object]) -> tantivy.Query:
-        # Also how documents are deleted: tantivy-py's delete_documents_by_term turns a
-        # Python int into a signed term, which never matches an unsigned field.
-        return tantivy.Query.term_set_query(self.schema, field, list(values))
+        """Documents whose `field` holds one of `values`.
+
+        A few values are a union of term queries, which is lazy: intersected with a rare
+        word it only visits that word's documents. A term-set query first collects every
+        match of every value into a bitset (a million documents for status = active), which
+        only pays for many values, like an item collection. Term-set queries are also how
+        documents are deleted: tantivy-py's delete_documents_by_term turns a Python int
+        into a signed term, which never matches an unsigned field.
+        """
+        chosen = list(values)
+        if len(chosen) == 1:
+            return self._term(field, chosen[0])
+        if len(chosen) <= MAX_TERM_UNION:
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, self._term(field, value)) for value in chosen]
+            )
+        return tantivy.Query.term_set_query(self.schema, field, chosen)
+
+    def _ids(self, item_ids: list[int]) -> tantivy.Query:
+        return tantivy.Query.term_set_query(self.schema, "id", list(item_ids))
 
     def _range(self, field: str, low: int | None, high: int | None) -> tantivy.Query:
         return tantivy.Query.range_query(
@@ -349,7 +373,7 @@ class TantivySearchBackend:
                 with self.runtime.db.read_session() as session:
                     loaded = docs.load_documents(session, batch)
                 with self._writer(WRITER_HEAP_BYTES, 1) as writer:
-                    writer.delete_documents_by_query(self._any_of("id", batch))
+                    writer.delete_documents_by_query(self._ids(batch))
                     for document in loaded:
                         writer.add_document(docs.to_tantivy(document))
             except BaseException:
@@ -362,7 +386,7 @@ class TantivySearchBackend:
         if not unique:
             return
         with self._writer(WRITER_HEAP_BYTES, 1) as writer:
-            writer.delete_documents_by_query(self._any_of("id", unique))
+            writer.delete_documents_by_query(self._ids(unique))
 
     def rebuild(self) -> int:
         """Rebuild the whole index from the database in one commit; the items indexed.
@@ -391,13 +415,13 @@ def _languages(lang: str) -> list[str]:
     return [chosen] if chosen == DEFAULT_LANGUAGE else [chosen, DEFAULT_LANGUAGE]
 
 
-def sort_specs(sort: tuple[SortKey, ...], has_text: bool) -> list[SortSpec]:
+def sort_specs(sort: tuple[SortKey, ...], scored: bool) -> list[SortSpec]:
     """The Sorter's keys for a requested order, ending with the id tie-break."""
     keys = list(sort) or [SortKey(SortField.RELEVANCE)]
     specs: list[SortSpec] = []
     for key in keys:
         if key.field is SortField.RELEVANCE:
-            if has_text:
+            if scored:
                 specs.append(SortSpec("score", None, key.descending))
             best_sales = SortKey(SortField.BEST_SALES, key.reverse)
             specs.append(_field_spec(best_sales))

@@ -4,20 +4,24 @@ Tantivy orders hits by one thing: the score, or one fast field. Stockhouse sorts
 four keys and always breaks the remaining ties by item id (query.py's ordering rules), so
 this module builds that order from single-key searches:
 
-- a numeric key is a *composite* fast field (`value << 32 | id`): one search ordered by it
-  is already exact when no other key follows;
-- otherwise the page's hits are grouped by the key's value, and each group of equal values
-  that the page shows is ordered by the remaining keys: in Python when only the id is
-  left, else by a search restricted to that group. A group cut by the page's end (or
-  start) is fetched whole through an equality query (composite and text keys) or by
-  fetching further (scores, which cannot be queried by value).
+- a numeric key is a *composite* fast field (the value in the high bits, the id in the
+  low ones): one search ordered by it is already exact when no other key follows;
+- otherwise the page's hits are grouped by the key's value, and each group of equal
+  values that the page shows is ordered by the remaining keys: in Python (one fast-field
+  read per key for all groups) when those keys are numeric, else by a search restricted
+  to the group;
+- a group cut by the page's edge is fetched whole: by a range query on its value for
+  composite keys, a term query for text keys, and for scores (which cannot be queried by
+  value) by fetching further down the ranking. Text and score orders are read from the
+  top, so a group crossing the page's start is seen whole.
 
-The common cases (one key; the relevance order without ties at the page's edges) cost
-one search.
+The common cases cost one search. Deep pages of a common word cost more: its matches fall
+into long runs of equal scores, and the run around the page is read whole.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +35,7 @@ Hit = tuple[Any, tantivy.DocAddress]
 
 MIN_SCORE_FETCH = 256  # hits fetched at least when a tie group of scores must be closed
 SCAN_MARGIN = 64  # hits fetched past the page, to see where a tie group there ends
+DEEP_MARGIN_DIVISOR = 2  # ... and half the page's depth, when that is more
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,16 @@ class Sorter:
         self.schema = schema
 
     def page(
-        self, query: tantivy.Query, specs: list[SortSpec], offset: int, limit: int
+        self,
+        query: tantivy.Query,
+        specs: list[SortSpec],
+        offset: int,
+        limit: int,
+        count: bool = True,
     ) -> tuple[list[int], int]:
-        """The item ids at [offset, offset + limit) and the exact number of hits."""
-        addresses, total = self._window(query, specs, offset, limit, count=True)
+        """The item ids at [offset, offset + limit) and the exact number of hits (0 when
+        `count` is False: the caller knows it)."""
+        addresses, total = self._window(query, specs, offset, limit, count=count)
         return self.ids(addresses), total
 
     def ids(self, addresses: list[tantivy.DocAddress]) -> list[int]:
@@ -181,17 +192,17 @@ class Sorter:
         last_cut = bool(groups) and not groups[-1].complete
         if spec.kind == "score" and last_cut:
             groups[-1] = self._whole_score_group(query, spec, groups[-1])
+        groups = [
+            g for g in groups if g.position < offset + limit and g.position + len(g.hits) > offset
+        ]
+        in_python = [g for g in groups if g.complete and len(g.hits) > 1 and _numeric(rest)]
+        self._order_by_fast_fields(in_python, rest)
         out: list[tantivy.DocAddress] = []
         for group in groups:
-            end = group.position + len(group.hits)
-            if end <= offset or group.position >= offset + limit:
-                continue
             skip = max(0, offset - group.position)
             need = offset + limit - max(offset, group.position)
-            if len(group.hits) == 1 and group.complete:
-                out.extend(group.hits)
-            elif group.complete and _numeric(rest):
-                out.extend(self._by_fast_fields(group.hits, rest)[skip : skip + need])
+            if group.complete and (len(group.hits) == 1 or _numeric(rest)):
+                out.extend(group.hits[skip : skip + need])
             else:
                 members = self._group_query(query, spec, group)
                 sub, _ = self._window(members, rest, skip, need, count=False)
@@ -210,7 +221,8 @@ class Sorter:
         """
         if spec.kind == "score" and not spec.descending:
             return self._all_by_ascending_score(query)
-        wanted = offset + limit + SCAN_MARGIN
+        # Deep pages sit in long runs of equal scores: look further past them.
+        wanted = offset + limit + max(SCAN_MARGIN, (offset + limit) // DEEP_MARGIN_DIVISOR)
         hits, total = self._search(query, spec, wanted, 0, count)
         return hits, 0, total, len(hits) < wanted
 
@@ -241,10 +253,14 @@ class Sorter:
         ids = self.ids(group.hits)
         return _and(query, tantivy.Query.term_set_query(self.schema, "id", ids))
 
-    def _by_fast_fields(
-        self, addresses: list[tantivy.DocAddress], specs: list[SortSpec]
-    ) -> list[tantivy.DocAddress]:
-        """`addresses` ordered by numeric keys read from their fast fields, in Python."""
+    def _order_by_fast_fields(self, groups: list[_Group], specs: list[SortSpec]) -> None:
+        """Sort each group's hits by numeric keys read from fast fields, in Python.
+
+        One read per key for all the groups together.
+        """
+        addresses = [address for group in groups for address in group.hits]
+        if not addresses:
+            return
         columns: list[list[int]] = []
         for spec in specs:
             if spec.kind == "id":
@@ -253,8 +269,13 @@ class Sorter:
                 raw = self.searcher.fast_field_values(spec.field or "", addresses)
                 values = [int(v or 0) >> ID_BITS for v in raw]
             columns.append([-v for v in values] if spec.descending else values)
-        keys = list(zip(*columns, range(len(addresses)), strict=True))
-        return [addresses[key[-1]] for key in sorted(keys)]
+        keys = list(zip(*columns, strict=True))
+        start = 0
+        for group in groups:
+            end = start + len(group.hits)
+            order = sorted(range(start, end), key=keys.__getitem__)
+            group.hits = [addresses[index] for index in order]
+            start = end
 
 
 def _numeric(specs: list[SortSpec]) -> bool:
@@ -282,17 +303,13 @@ def _and(query: tantivy.Query, restriction: tantivy.Query) -> tantivy.Query:
     )
 
 
-def _groups(
-    hits: list[Hit], base: int, key: Callable[[Any], Any], exhausted: bool
-) -> list[_Group]:
+def _groups(hits: list[Hit], base: int, key: Callable[[Any], Any], exhausted: bool) -> list[_Group]:
     """Runs of equal key values; the last is complete only if the hits are exhausted."""
     groups: list[_Group] = []
-    for position, (value, address) in enumerate(hits, start=base):
-        group_value = key(value)
-        if groups and groups[-1].value == group_value:
-            groups[-1].hits.append(address)
-        else:
-            groups.append(_Group(group_value, position, [address], complete=True))
+    for value, run in itertools.groupby(enumerate(hits), key=lambda pair: key(pair[1][0])):
+        members = list(run)
+        addresses = [hit[1] for _, hit in members]
+        groups.append(_Group(value, base + members[0][0], addresses, complete=True))
     if groups and not exhausted:
         groups[-1].complete = False
     return groups

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from stockhouse.db.engine import make_engine
+from stockhouse.db.migrate import include_object
 from stockhouse.db.models import Base
 
 config = context.config
@@ -41,6 +42,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copy-and-rename
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -134,6 +134,9 @@ INDEXES = (
     "(published_s DESC, item_id DESC) WHERE searchable",
     "CREATE INDEX ix_search_document_views ON search_document "
     "(views DESC, item_id DESC) WHERE searchable",
+    # Counts of colour / orientation / kind browsing, answered from the index alone.
+    "CREATE INDEX ix_search_document_browse ON search_document "
+    "(color, orientation, kind) WHERE searchable",
     "CREATE INDEX ix_search_document_owner ON search_document (owner_id, status)",
     "CREATE INDEX ix_search_text_tsv ON search_text USING gin (language_key, tsv)",
 )

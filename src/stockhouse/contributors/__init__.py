@@ -1,0 +1,1 @@
+"""Contributors: what they earn and how their media sells."""
