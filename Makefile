@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
+TEST_WORKERS ?= 2
 DATA_DIR ?= ./stockhouse-data
 # Reinstall whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
@@ -23,7 +24,7 @@ run: $(INSTALLED)
 
 ## test: lint, type-check, then the whole suite
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests $(wildcard bench)

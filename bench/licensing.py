@@ -1,15 +1,17 @@
 """Licensing throughput: 16 concurrent buyers licensing on one group balance, both engines.
 
-    .venv/bin/python bench/licensing.py [--quick] [--buyers 16] [--postgres URL] [--no-postgres]
+    .venv/bin/python bench/licensing.py [--quick] [--buyers 16] [--postgres URL]
+                                        [--no-postgres] [--processes]
 
 For each engine it makes a fresh database (a temporary SQLite file; a database of its own
 on the PostgreSQL server, dropped afterwards), migrates it, and builds a market: one
 contributor with 50 published photos, one prepaid group with 16 members, the default
 licenses and prices. The group's balance covers all but `buyers` of the planned licenses,
 so the last attempts must be refused with InsufficientFunds while everyone is still
-buying. Each buyer is a thread with its own session: `license_item` with a fresh
-idempotency key (as an API client would send), then commit; the clock runs from the first
-to the last commit.
+buying. Each buyer is a thread with its own session (as the server's request threads
+are): load the buyer, `license_item` with a fresh idempotency key (as an API client would
+send), commit; the clock runs from the start line to the last commit. `--processes` also
+runs PostgreSQL with every buyer a process of its own, for comparison.
 
 A floor measured in the same run shows what the database itself allows for the same
 contention: one transaction per purchase that takes the group balance row's lock, updates
@@ -75,6 +77,7 @@ class Outcome:
     overdrafts: int
     ledger_ok: bool
     seconds: float
+    cpu_ms: float  # this process's CPU per license (threads mode; 0 for processes)
 
 
 def build_market(database: Database, buyers: int, affordable: int) -> Market:
@@ -281,10 +284,12 @@ def bench_engine(engine: str, url: str, buyers: int, per_buyer: int, mode: str) 
     try:
         upgrade_to_head(database)
         market = build_market(database, buyers, affordable)
+        cpu_started = time.process_time()
         if mode == "processes":
             outcomes, seconds = run_processes(url, market, per_buyer)
         else:
             outcomes, seconds = run_threads(database, market, per_buyer)
+        cpu = 0.0 if mode == "processes" else time.process_time() - cpu_started
         overdrafts, ok = settle(database, market, outcomes, affordable)
         floor = run_floor(database, market, buyers, per_buyer)
     finally:
@@ -299,6 +304,7 @@ def bench_engine(engine: str, url: str, buyers: int, per_buyer: int, mode: str) 
         overdrafts=overdrafts,
         ledger_ok=ok,
         seconds=seconds,
+        cpu_ms=1000 * cpu / max(1, outcomes["licensed"] + outcomes["refused"]),
     )
 
 
@@ -324,7 +330,8 @@ def report(outcome: Outcome) -> None:
     print(
         f"{outcome.engine}, buyers as {outcome.mode}: "
         f"{outcome.licensed} licensed, {outcome.refused} refused "
-        f"in {outcome.seconds:.2f}s = {outcome.per_s:.0f}/s "
+        f"in {outcome.seconds:.2f}s = {outcome.per_s:.0f}/s, "
+        f"{outcome.cpu_ms:.1f} ms CPU each "
         f"(floor: bare SQL {outcome.floor_per_s:.0f}/s, "
         f"ratio {outcome.per_s / outcome.floor_per_s:.2f}); "
         f"ledger {'OK' if outcome.ledger_ok else 'BROKEN'}, overdrafts {outcome.overdrafts}"
@@ -354,6 +361,11 @@ def main() -> int:
         "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="also run PostgreSQL with every buyer a process of its own (for comparison)",
+    )
     args = parser.parse_args()
     per_buyer = 20 if args.quick else 100
     with tempfile.TemporaryDirectory(prefix="bench-licensing-") as tmp:
@@ -366,11 +378,12 @@ def main() -> int:
     if not args.no_postgres:
         in_threads = bench_postgres(args.postgres, args.buyers, per_buyer, "threads")
         report(in_threads)
-        in_processes = bench_postgres(args.postgres, args.buyers, per_buyer, "processes")
-        report(in_processes)
-        outcomes += [in_threads, in_processes]
+        outcomes.append(in_threads)
+        if args.processes:
+            outcomes.append(bench_postgres(args.postgres, args.buyers, per_buyer, "processes"))
+            report(outcomes[-1])
         lines.append(
-            result_line("licensing_postgres_per_s", in_processes.per_s, TARGETS["postgresql"])
+            result_line("licensing_postgres_per_s", in_threads.per_s, TARGETS["postgresql"])
         )
     overdrafts = sum(o.overdrafts + (0 if o.ledger_ok else 1) for o in outcomes)
     lines.append(result_line("licensing_overdrafts", overdrafts, 0, at_most=True))

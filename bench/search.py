@@ -538,7 +538,7 @@ def service_runner(backend_name: str, database_url: str, data_dir: str) -> Calla
 
 def _service_search(runtime: Any, backend_name: str) -> Callable[[Any], int]:
     """stockhouse.search.service.search with the chosen backend: validation, search and
-    one batched hydration query per page."""
+    one batched hydration query per page on PostgreSQL, stored summaries on Tantivy."""
     from stockhouse.search import service
 
     backend = open_backend(runtime, backend_name)

@@ -65,6 +65,7 @@ def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
 def open_runtime(data_dir: Path | None, *, migrate: bool = True, **flags: Any) -> Iterator[Runtime]:
     """A Runtime for a command, with the schema and reference data brought up to date."""
     from stockhouse.catalog.categories import ensure_default_categories
+    from stockhouse.commerce.prices import ensure_default_licenses_and_prices
     from stockhouse.db.migrate import upgrade_to_head
 
     runtime = Runtime(settings_from(data_dir, **flags))
@@ -73,6 +74,7 @@ def open_runtime(data_dir: Path | None, *, migrate: bool = True, **flags: Any) -
             upgrade_to_head(runtime.db)
             with runtime.db.session() as session:
                 ensure_default_categories(session)
+                ensure_default_licenses_and_prices(session)
             # Opening the search backend hooks the sessions: catalog changes get indexed.
             _ = runtime.search
         yield runtime

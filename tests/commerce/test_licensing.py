@@ -57,7 +57,7 @@ def _license(
 
 def _balance(runtime: Runtime, kind: AccountKind, currency: str = "USD", **owner: int) -> int:
     with runtime.db.read_session() as session:
-        return ledger.balance_of(session, kind, currency=currency, **owner)  # type: ignore[arg-type]
+        return ledger.balance_of(session, kind, currency=currency, **owner)
 
 
 def _photo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
@@ -32,9 +33,10 @@ def mia(client: TestClient, market: Market) -> dict[str, str]:
 
 def _buy(
     client: TestClient, headers: dict[str, str], market: Market, size: str = "xl", **extra: object
-):  # type: ignore[no-untyped-def]
+) -> httpx.Response:
     body = {"item_id": market.photo, "license_id": market.license(IMAGE), "size": size, **extra}
-    return client.post("/v1/licenses", json=body, headers=headers)
+    response: httpx.Response = client.post("/v1/licenses", json=body, headers=headers)
+    return response
 
 
 def test_post_licenses_licenses_an_item(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
@@ -82,7 +83,7 @@ def _license_in_process(
         database.dispose()
 
 
-def _in_threads(runtime: Runtime, jobs: list[tuple[int, int, int, str | None]]) -> Counter[str]:
+def _in_threads(runtime: Runtime, jobs: Sequence[tuple[int, int, int, str | None]]) -> Counter[str]:
     barrier = threading.Barrier(len(jobs))
 
     def run(job: tuple[int, int, int, str | None]) -> str:

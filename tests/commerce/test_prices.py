@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
 from stockhouse.commerce import prices
@@ -15,11 +16,11 @@ from stockhouse.errors import InvalidParameter, NotFound
 from stockhouse.runtime import Runtime
 
 
-def _count(session, table) -> int:  # type: ignore[no-untyped-def]
-    return int(session.scalar(select(func.count()).select_from(table)))
+def _count(session: Session, table: type[License] | type[Price]) -> int:
+    return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def _license(session, product_type: ProductType, extended: bool = False) -> License:  # type: ignore[no-untyped-def]
+def _license(session: Session, product_type: ProductType, extended: bool = False) -> License:
     return session.scalars(
         select(License).where(License.product_type == product_type, License.extended.is_(extended))
     ).one()

@@ -123,3 +123,32 @@ def test_rerunning_the_demo_keeps_what_exists(demo: Runtime) -> None:
         assert session.scalar(select(func.count()).select_from(MediaItem)) == ITEMS
     assert path.read_text() == before
     assert json.loads(before)["cliparto"]["id"] == "176050"
+
+
+def test_the_demo_has_a_licensing_history_that_balances(demo: Runtime) -> None:
+    from stockhouse.commerce import ledger
+    from stockhouse.commerce.models import Invoice, LicenseTransaction, LicenseTransfer
+
+    with demo.db.read_session() as session:
+        statuses = set(session.scalars(select(LicenseTransaction.status)))
+        report = ledger.check(session)
+        invoices = session.scalar(select(func.count()).select_from(Invoice))
+        transfers = session.scalar(select(func.count()).select_from(LicenseTransfer))
+    assert {s.value for s in statuses} >= {"paid", "uninvoiced", "invoiced"}
+    assert report.unbalanced == [] and report.mismatched == [] and report.overdrawn == []
+    assert invoices == 1
+    assert transfers >= 1
+
+
+def test_the_prepaid_group_can_still_license_fifty_items(demo: Runtime) -> None:
+    from stockhouse.accounts import service as accounts
+    from stockhouse.commerce import ledger
+    from stockhouse.commerce.models import AccountKind
+
+    with demo.db.read_session() as session:
+        group = accounts.get_group_by_name(session, "Acme Media (prepaid)")
+        account = ledger.find_account(
+            session, AccountKind.GROUP_BALANCE, group_id=group.id, currency="USD"
+        )
+        assert account is not None
+        assert account.balance_minor >= 50 * 2000  # fifty licenses at the dearest demo price

@@ -119,7 +119,8 @@ def refill(body: RefillIn, _: AdminDep, session: SessionDep) -> RefillOut:
             session, AccountKind.GROUP_BALANCE, group_id=group.id, currency=currency
         )
     else:
-        user = accounts.get_user(session, body.user_id)  # type: ignore[arg-type]
+        assert body.user_id is not None
+        user = accounts.get_user(session, body.user_id)
         target = ledger.account_for(
             session, AccountKind.USER_CASH, user_id=user.id, currency=currency
         )

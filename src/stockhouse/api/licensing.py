@@ -153,10 +153,11 @@ def _group_of(session: Session, user: User) -> Group | None:
 
 def template_out(session: Session, license: License, group: Group | None) -> TemplateOut:
     """A license with the price of each of its sizes and options for a buyer's group."""
-    sizes = []
+    book = prices.price_book(session, license, group)
+    sizes: list[SizePriceOut] = []
     for code in license.sizes:
         try:
-            quote = prices.price_for(session, license, code, 0, group)
+            quote = book.quote(code, 0)
         except InvalidParameter:
             continue  # a size without a price is not on offer
         sizes.append(
@@ -168,26 +169,26 @@ def template_out(session: Session, license: License, group: Group | None) -> Tem
                 credits=quote.credits,
             )
         )
-    options = []
-    base_size = license.sizes[0] if license.sizes else ""
-    base = prices.price_for(session, license, base_size, 0, group) if sizes else None
-    for flag in prices.ext_bits(license.ext_options_allowed):
-        try:
-            with_option = prices.price_for(session, license, base_size, int(flag), group)
-        except InvalidParameter:
-            continue
-        assert base is not None
-        amount = with_option.amount_minor - base.amount_minor
-        options.append(
-            OptionPriceOut(
-                option=int(flag),
-                name=(flag.name or "").lower(),
-                currency=with_option.currency,
-                price=format_amount(amount, with_option.currency),
-                price_minor=amount,
-                credits=with_option.credits - base.credits,
+    options: list[OptionPriceOut] = []
+    if sizes:
+        base_size = sizes[0].size
+        base = book.quote(base_size, 0)
+        for flag in prices.ext_bits(license.ext_options_allowed):
+            try:
+                with_option = book.quote(base_size, int(flag))
+            except InvalidParameter:
+                continue
+            amount = with_option.amount_minor - base.amount_minor
+            options.append(
+                OptionPriceOut(
+                    option=int(flag),
+                    name=(flag.name or "").lower(),
+                    currency=with_option.currency,
+                    price=format_amount(amount, with_option.currency),
+                    price_minor=amount,
+                    credits=with_option.credits - base.credits,
+                )
             )
-        )
     return TemplateOut(
         id=license.id,
         name=license.name,

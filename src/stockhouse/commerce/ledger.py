@@ -7,10 +7,16 @@ and negative when it debits it. `LedgerAccount.balance_minor` caches the sum of 
 account's entries and is updated in the same transaction; `check` proves the cache, the
 zero sums and the no-overdraft rule hold.
 
-Concurrency: `post` locks the accounts it touches in primary-key order (SELECT ... FOR NO
-KEY UPDATE on PostgreSQL; on SQLite every writing transaction already holds the database's
-write lock from BEGIN IMMEDIATE), so two posts never deadlock and never both spend the
-same money. Callers that lock other rows too should call `post` before locking them.
+Concurrency: `post` first writes the transaction and its entries (which lock nothing other
+postings wait for), then moves each cached balance in account-id order with one
+conditional UPDATE per account, which takes that row's lock until the commit and refuses
+an overdraft atomically. Every posting thus locks its accounts in primary-key order and
+as late as possible (the shortest wait for the next buyer). A database transaction that
+makes several postings over different accounts (a cart) should first `lock_accounts` all
+of them, so that it too locks in one order; otherwise PostgreSQL may find a deadlock and
+abort one of two such transactions. Callers that lock other rows should do so after the
+ledger's (licensing counts the download after settling). On SQLite every writing
+transaction already holds the database's write lock from BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations

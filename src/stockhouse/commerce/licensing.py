@@ -475,7 +475,7 @@ def _record(session: Session, checked: _Checked) -> LicenseTransaction:
     )
     # A plain INSERT rather than the unit of work: this is the hot path of every sale.
     row = {column: getattr(transaction, column) for column in _LICENSE_COLUMNS}
-    transaction.id = session.scalar(_INSERT_LICENSE, row)
+    transaction.id = session.execute(_INSERT_LICENSE, row).scalar_one()
     # The balances come last: their row locks are what concurrent buyers wait for.
     ledger.settle(session, posting)
     session.execute(_COUNT_DOWNLOAD, {"item_id": item.id})

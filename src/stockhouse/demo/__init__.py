@@ -44,4 +44,7 @@ def build_demo(runtime: Runtime, *, items: int = 300, progress: Progress | None 
         from stockhouse.demo.catalog import build_demo_catalog
 
         build_demo_catalog(runtime, items=items, progress=progress)
+        from stockhouse.demo.commerce import build_demo_commerce
+
+        build_demo_commerce(runtime)
     return path

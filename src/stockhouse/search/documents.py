@@ -9,6 +9,9 @@ per item. `tantivy_schema` and `to_tantivy` define what the Tantivy index holds:
   (English, German, French, Spanish, ...; Depositphotos' codes like `sp`, `br`, `se` count
   as the language they stand for) and without stemming for the others (kept per language
   in JSON fields keyed by the language code);
+- a stored summary (hydrate.encode_summary: the fields a result page shows, with every
+  translation) and its revision, a fast field that changes whenever the item is indexed,
+  so that pages are filled from the index and cached per process without SQL;
 - every filter as an indexed fast field, and the sort keys as fast fields. Numeric sort keys
   are "composite": the value in the high 32 bits and the item id in the low ones, so that
   one fast-field sort orders by the value and breaks ties by the id: the id itself for
@@ -19,6 +22,7 @@ per item. `tantivy_schema` and `to_tantivy` define what the Tantivy index holds:
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -129,6 +133,22 @@ FILTER_BOOL_FIELDS = (
 FILTER_RAW_FIELDS = ("username", "extension", "people_gender", "people_age", "people_race")
 TEXT_SORT_FIELDS = ("name_key", "username_key", "extension_key")
 SUGGEST_FIELD = "suggest"
+SUMMARY_FIELD = "summary"  # stored: the result-page fields (hydrate.encode_summary)
+REVISION_FIELD = "rev"  # fast: when the document was written (keys cached summaries)
+# Item columns that only result pages show (the summary), not searched or sorted on.
+SUMMARY_ONLY_COLUMNS = (
+    "description",
+    "original_filename",
+    "mime_type",
+    "file_size",
+    "megapixels",
+    "fps",
+    "video_codec",
+    "audio_codec",
+    "aspect_ratio",
+    "aspect_quotient",
+    "extended_allowed",
+)
 LINES_TOKENIZER = "sh_lines"  # each line one token: whole "lang:tag" entries
 
 
@@ -182,6 +202,10 @@ class ItemDocument:
     category_ids: list[int] = field(default_factory=list)
     has_model_release: bool = False
     price: int = 0  # minor units; 0 until commerce supplies per-item prices
+    # Result-page columns (SUMMARY_ONLY_COLUMNS) and translations as the catalog stores
+    # them (language code as written, title, description), for the stored summary.
+    details: dict[str, Any] = field(default_factory=dict)
+    translations: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 _ITEM_COLUMNS = (
@@ -216,6 +240,7 @@ _ITEM_COLUMNS = (
     MediaItem.created_at,
     MediaItem.updated_at,
     MediaItem.published_at,
+    *(MediaItem.__table__.c[name] for name in SUMMARY_ONLY_COLUMNS if name != "description"),
 )
 
 
@@ -239,6 +264,7 @@ def _new_document(row: Any) -> ItemDocument:
     values = row._mapping
     document = ItemDocument(
         owner_username=values["username"],
+        details={name: values[name] for name in SUMMARY_ONLY_COLUMNS},
         **{name: value for name, value in values.items() if name in _DOCUMENT_FIELDS},
     )
     document.texts[DEFAULT_LANGUAGE] = LanguageText(
@@ -304,6 +330,7 @@ def _load_batch(session: Session, where: Selector, limit: int | None = None) -> 
         if item_id in documents:
             text = _text_of(documents[item_id], lang)
             text.title, text.description = title, description
+            documents[item_id].translations.append((lang, title, description))
     # One row per item and language (tags never hold a line break): far fewer rows to read.
     joined = func.aggregate_strings(ItemTag.tag, TAG_SEPARATOR)
     for item_id, lang, tags in connection.execute(
@@ -418,6 +445,8 @@ def tantivy_schema() -> tantivy.Schema:
     for name in TEXT_SORT_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field(SUGGEST_FIELD, tokenizer_name=LINES_TOKENIZER, index_option="basic")
+    builder.add_bytes_field(SUMMARY_FIELD, stored=True)
+    builder.add_unsigned_field(REVISION_FIELD, fast=True)
     return builder.build()
 
 
@@ -470,10 +499,14 @@ def _add_texts(document: tantivy.Document, doc: ItemDocument) -> None:
             document.add_json(f"{part}_{OTHER_GROUP}", by_lang)
 
 
-def to_tantivy(doc: ItemDocument) -> tantivy.Document:
-    """The Tantivy document of an item."""
+def to_tantivy(doc: ItemDocument, summary: bytes | None = None) -> tantivy.Document:
+    """The Tantivy document of an item, with its stored `summary` when given."""
     document = tantivy.Document()
     document.add_unsigned("id", doc.id)
+    if summary is not None:
+        document.add_bytes(SUMMARY_FIELD, summary)
+    # Nanoseconds: unique per write of an item, whichever process writes it.
+    document.add_unsigned(REVISION_FIELD, time.time_ns())
     _add_texts(document, doc)
     document.add_unsigned("kind", KIND_CODES[doc.kind])
     document.add_unsigned("status", STATUS_CODES[doc.status])

@@ -4,10 +4,16 @@ Backends answer ids; `hydrate` turns them into `ItemSummary` values in the same 
 with the title and description in the asked language where the item has a translation
 (one outer join), and optionally the tags in that language (one more batched query).
 Rows are read with SQLAlchemy Core, not as ORM objects: result pages are a hot path.
+
+The Tantivy index also stores each item's summary (`encode_summary`: the same fields,
+with every translation as the catalog stores it), so that its pages need no SQL at all:
+`StoredSummary.in_language` gives exactly what `hydrate` gives for the item as indexed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -28,7 +34,7 @@ from stockhouse.catalog.models import (
     Orientation,
 )
 from stockhouse.catalog.translations import DEFAULT_LANGUAGE
-from stockhouse.search.documents import canonical_language, equivalent_languages
+from stockhouse.search.documents import ItemDocument, canonical_language, equivalent_languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,3 +194,90 @@ def _tags(session: Session, ids: list[int], languages: list[str]) -> dict[int, t
         chosen = next((per_lang[code] for code in wanted if code in per_lang), [])
         result[item_id] = tuple(chosen)
     return result
+
+
+# -- summaries stored in the search index -------------------------------------------------
+
+SUMMARY_FORMAT = 1  # the first value of an encoded summary
+_DECIMALS = frozenset({"megapixels", "fps", "aspect_quotient"})
+_TIMES = frozenset({"created_at", "updated_at", "published_at"})
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "kind": MediaKind,
+    "status": ItemStatus,
+    "orientation": Orientation,
+    **{name: Decimal for name in _DECIMALS},
+    **{name: datetime.fromisoformat for name in _TIMES},
+}
+_DOCUMENT_VALUES: dict[str, Callable[[ItemDocument], Any]] = {
+    "owner_username": lambda doc: doc.owner_username,
+    "lang": lambda doc: DEFAULT_LANGUAGE,
+}
+Translation = tuple[str, str, str]  # language code as stored, title, description
+
+
+def _encode_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DECIMALS:
+        return str(value)
+    if name in _TIMES:
+        return value.isoformat()
+    if name in _DECODERS:  # enums
+        return value.value
+    return value
+
+
+def encode_summary(doc: ItemDocument) -> bytes:
+    """The stored summary of an indexed item: ItemSummary's fields and its translations."""
+    values = []
+    for name in _FIELD_NAMES:
+        if name in _DOCUMENT_VALUES:
+            value = _DOCUMENT_VALUES[name](doc)
+        elif name in doc.details:
+            value = doc.details[name]
+        else:
+            value = getattr(doc, name)
+        values.append(_encode_value(name, value))
+    payload = [SUMMARY_FORMAT, values, [list(t) for t in doc.translations]]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    """An item's summary as indexed: its own texts, and its translations to pick from."""
+
+    item: ItemSummary  # in the default language, without tags
+    translations: tuple[Translation, ...]
+
+    def in_language(self, lang: str | None) -> ItemSummary:
+        """The summary `hydrate(session, [id], lang)` gives (same translation choice)."""
+        if lang is None or not self.translations or canonical_language(lang) == DEFAULT_LANGUAGE:
+            return self.item
+        languages = equivalent_languages(lang)
+        chosen = [t for t in self.translations if t[0] in languages]
+        if not chosen:
+            return self.item
+        t_lang, t_title, t_description = min(chosen, key=lambda t: languages.index(t[0]))
+        return dataclasses.replace(
+            self.item,
+            title=t_title or self.item.title,
+            description=t_description or self.item.description,
+            lang=canonical_language(t_lang),
+        )
+
+
+def decode_summary(blob: bytes) -> StoredSummary | None:
+    """The summary `encode_summary` wrote; None for another format (then hydrate by SQL)."""
+    payload = json.loads(blob)
+    if not isinstance(payload, list) or not payload or payload[0] != SUMMARY_FORMAT:
+        return None
+    _, values, translations = payload
+    if len(values) != _WIDTH:
+        return None
+    for index, name in _DECODED_POSITIONS:
+        if values[index] is not None:
+            values[index] = _DECODERS[name](values[index])
+    return StoredSummary(_new_summary(*values), tuple((lang, t, d) for lang, t, d in translations))
+
+
+_DECODED_POSITIONS = [(i, name) for i, name in enumerate(_FIELD_NAMES) if name in _DECODERS]

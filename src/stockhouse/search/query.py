@@ -28,10 +28,13 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from stockhouse.catalog.models import ItemStatus, MediaKind, Orientation
 from stockhouse.errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from stockhouse.search.hydrate import StoredSummary
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 100_000
@@ -207,11 +210,16 @@ class Facets:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Item ids of one page in order, the exact total, and facets when asked for."""
+    """Item ids of one page in order, the exact total, and facets when asked for.
+
+    A backend that stores item summaries (Tantivy) gives them too, one per id, so that
+    the page needs no hydration query.
+    """
 
     item_ids: list[int]
     total: int
     facets: Facets | None = None
+    summaries: list[StoredSummary] | None = None
 
 
 @dataclass(frozen=True)

@@ -161,17 +161,22 @@ def search(
     with_tags: bool = False,
     backend: SearchBackend | None = None,
 ) -> SearchPage:
-    """One page of results for `query`, hydrated in one batched query.
+    """One page of results for `query`: from the summaries the backend stores (Tantivy),
+    else hydrated in one batched query.
 
     With `translate`, titles, descriptions (and tags, with `with_tags`) are in the query's
     language where the items have translations. `backend` overrides the configured one.
     """
     query = validate_query(query)
     result = (backend or runtime.search).search(query)
-    with runtime.db.read_session() as session:
-        items = hydrate(
-            session, result.item_ids, query.lang if translate else None, with_tags=with_tags
-        )
+    lang = query.lang if translate else None
+    if result.summaries is not None and not with_tags:
+        # Summaries stored in the index (Tantivy): no query at all. Tags still come from
+        # the catalog, in their order there.
+        items = [summary.in_language(lang) for summary in result.summaries]
+    else:
+        with runtime.db.read_session() as session:
+            items = hydrate(session, result.item_ids, lang, with_tags=with_tags)
     return SearchPage(
         items=items,
         total=result.total,

@@ -26,6 +26,7 @@ from stockhouse.catalog.translations import DEFAULT_LANGUAGE
 from stockhouse.errors import InvalidParameter
 from stockhouse.runtime import Runtime
 from stockhouse.search import documents as docs
+from stockhouse.search.hydrate import StoredSummary, decode_summary, encode_summary
 from stockhouse.search.query import (
     NATURAL_DESCENDING,
     SIZE_CLASS_MIN_LONG_EDGE,
@@ -41,7 +42,7 @@ from stockhouse.search.text import ParsedText, parse_text
 
 log = logging.getLogger("stockhouse.search")
 
-SCHEMA_VERSION = 1  # bump when documents.tantivy_schema changes: a new index is built
+SCHEMA_VERSION = 2  # bump when documents.tantivy_schema changes: a new index is built
 INDEX_DIR = Path("search") / "tantivy"
 READY_MARKER = "stockhouse-complete"  # written once a full build has committed
 RELOAD_INTERVAL_S = 0.2  # how stale a reader may be, at most
@@ -49,6 +50,7 @@ WRITER_HEAP_BYTES = 64_000_000
 REBUILD_HEAP_BYTES = 256_000_000
 REBUILD_THREADS = 2
 WRITER_WAIT_S = 5.0  # how long to wait for this process's own writer before giving up
+SUMMARY_CACHE_ITEMS = 50_000  # decoded summaries kept per process (~1 KiB each)
 
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
@@ -99,6 +101,8 @@ class TantivySearchBackend:
         self._pending_lock = threading.Lock()
         self._pending: set[int] = set()
         self._reloaded_at = time.monotonic()
+        # item id -> (revision, decoded summary): a page of popular items decodes nothing.
+        self._summaries: dict[int, tuple[int, StoredSummary]] = {}
 
     @property
     def is_complete(self) -> bool:
@@ -121,12 +125,40 @@ class TantivySearchBackend:
         facets = self._facets(searcher, tantivy_query) if query.facets else None
         specs = sort_specs(query.sort, scored)
         # Every item has a kind, so the kind facet adds up to the total: no second count.
-        ids, total = Sorter(searcher, self.schema).page(
+        sorter = Sorter(searcher, self.schema)
+        addresses, total = sorter.window(
             tantivy_query, specs, query.offset, query.limit, count=facets is None
         )
         if facets is not None:
             total = sum(facets.kind.values())
-        return SearchResult(item_ids=ids, total=total, facets=facets)
+        ids = sorter.ids(addresses)
+        summaries = self._stored_summaries(searcher, addresses, ids)
+        return SearchResult(item_ids=ids, total=total, facets=facets, summaries=summaries)
+
+    def _stored_summaries(
+        self, searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress], ids: list[int]
+    ) -> list[StoredSummary] | None:
+        """The summaries stored with these hits, from the cache when their revision is
+        unchanged; None if any hit has none (then the service hydrates by SQL)."""
+        if not addresses:
+            return []
+        revisions = searcher.fast_field_values(docs.REVISION_FIELD, addresses)
+        cache = self._summaries
+        found: list[StoredSummary] = []
+        for item_id, revision, address in zip(ids, revisions, addresses, strict=True):
+            cached = cache.get(item_id)
+            if cached is not None and cached[0] == revision:
+                found.append(cached[1])
+                continue
+            blob = searcher.doc(address).get_first(docs.SUMMARY_FIELD)
+            summary = decode_summary(blob) if isinstance(blob, bytes) else None
+            if summary is None:
+                return None
+            if len(cache) >= SUMMARY_CACHE_ITEMS:
+                cache.clear()  # cheaper than LRU bookkeeping on every hit; refills in pages
+            cache[item_id] = (int(revision or 0), summary)
+            found.append(summary)
+        return found
 
     def build_query(self, query: SearchQuery, parsed: ParsedText) -> tuple[tantivy.Query, bool]:
         """The Tantivy query for `query`: text (scored), filters (unscored), exclusions.
@@ -375,7 +407,7 @@ class TantivySearchBackend:
                 with self._writer(WRITER_HEAP_BYTES, 1) as writer:
                     writer.delete_documents_by_query(self._ids(batch))
                     for document in loaded:
-                        writer.add_document(docs.to_tantivy(document))
+                        writer.add_document(docs.to_tantivy(document, encode_summary(document)))
             except BaseException:
                 with self._pending_lock:
                     self._pending.update(batch)  # the next attempt (or a waiting thread) retries
@@ -398,7 +430,7 @@ class TantivySearchBackend:
             writer.delete_all_documents()
             for batch in docs.iter_documents(self.runtime.db):
                 for document in batch:
-                    writer.add_document(docs.to_tantivy(document))
+                    writer.add_document(docs.to_tantivy(document, encode_summary(document)))
                 count += len(batch)
         (self.path / READY_MARKER).write_text(f"{count}\n")
         log.info("search index rebuilt: %d items", count)

@@ -84,8 +84,19 @@ class Sorter:
     ) -> tuple[list[int], int]:
         """The item ids at [offset, offset + limit) and the exact number of hits (0 when
         `count` is False: the caller knows it)."""
-        addresses, total = self._window(query, specs, offset, limit, count=count)
+        addresses, total = self.window(query, specs, offset, limit, count=count)
         return self.ids(addresses), total
+
+    def window(
+        self,
+        query: tantivy.Query,
+        specs: list[SortSpec],
+        offset: int,
+        limit: int,
+        count: bool = True,
+    ) -> tuple[list[tantivy.DocAddress], int]:
+        """Like `page`, but the hits' addresses (to read stored fields from)."""
+        return self._window(query, specs, offset, limit, count=count)
 
     def ids(self, addresses: list[tantivy.DocAddress]) -> list[int]:
         if not addresses:
