@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Role, User
@@ -143,6 +143,25 @@ def test_a_bulk_update_of_many_items_reaches_the_index(live: Live) -> None:
     expected = ["cat_sofa", "harbour", "morning_run", "business_team", "flowers"]
     expected += ["ocean_waves", "door_slam"]
     live.wait_for(lambda: live.names(editorial=True) == expected, "the bulk update")
+
+
+def test_a_counter_update_with_the_id_given_at_execution_reaches_the_index(live: Live) -> None:
+    # Licensing bumps downloads with a prepared statement whose id is bound per execution.
+    bump = (
+        update(MediaItem)
+        .where(MediaItem.id == bindparam("item_id"))
+        .values(downloads=MediaItem.downloads + 100)
+        .execution_options(synchronize_session=False)
+    )
+    with live.runtime.db.session() as session:
+        session.execute(bump, {"item_id": live.catalog.id("door_slam")})
+    best_selling = (SortKey(SortField.BEST_SALES),)
+
+    def door_slam_sells_best() -> bool:
+        first = live.backend.search(SearchQuery(sort=best_selling, limit=1)).item_ids
+        return live.catalog.names(first) == ["door_slam"]
+
+    live.wait_for(door_slam_sells_best, "the new download count")
 
 
 def test_a_deleted_item_leaves_the_index(live: Live) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, select
@@ -120,8 +120,11 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     owners.discard(None)
 
 
-def _bound_ids(expression: Any) -> list[int] | None:
-    """The ids a `media_item.id = x` or `media_item.id IN (...)` clause names, else None."""
+def _bound_ids(expression: Any, params: Mapping[str, Any]) -> list[int] | None:
+    """The ids a `media_item.id = x` or `media_item.id IN (...)` clause names, else None.
+
+    The value is the parameter's own, or the one given at execution (`bindparam("id")`).
+    """
     if not isinstance(expression, BinaryExpression):
         return None
     left, right = expression.left, expression.right
@@ -129,7 +132,7 @@ def _bound_ids(expression: Any) -> list[int] | None:
         return None
     if not isinstance(right, BindParameter):
         return None
-    value = right.effective_value
+    value = params.get(right.key, right.effective_value)
     if expression.operator is eq and isinstance(value, int):
         return [value]
     if expression.operator is in_op and isinstance(value, list | tuple):
@@ -144,13 +147,19 @@ def _on_execute(state: ORMExecuteState) -> None:
     if not any(m.class_ is MediaItem for m in state.all_mappers):
         return
     where = getattr(state.statement, "whereclause", None)
-    ids = _bound_ids(where)
-    if ids is None:
-        selection = select(MediaItem.id)
-        if where is not None:
-            selection = selection.where(where)
-        ids = list(state.session.scalars(selection))
-    state.session.info.setdefault(BULK_CHANGED_ITEMS, set()).update(ids)
+    given = state.parameters
+    batches: list[Mapping[str, Any]] = (
+        [given] if isinstance(given, Mapping) else list(given or [{}])
+    )
+    changed = state.session.info.setdefault(BULK_CHANGED_ITEMS, set())
+    for params in batches:
+        ids = _bound_ids(where, params)
+        if ids is None:
+            selection = select(MediaItem.id)
+            if where is not None:
+                selection = selection.where(where)
+            ids = list(state.session.scalars(selection, dict(params)))
+        changed.update(ids)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
