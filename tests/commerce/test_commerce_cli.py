@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import update
@@ -23,14 +24,16 @@ def run(data_dir: Path, *args: str, code: int = 0) -> str:
 
 def test_defaults_then_list_shows_the_six_templates(tmp_path: Path) -> None:
     run(tmp_path, "license", "defaults")
+    run(tmp_path, "license", "defaults")  # idempotent
     out = run(tmp_path, "license", "list")
     assert out.count("Standard") == 3 and out.count("Extended") == 3
 
 
 def test_create_a_license_and_price_it(tmp_path: Path) -> None:
     out = run(tmp_path, "license", "create", "Web", "--type", "image", "--sizes", "s,m")
-    assert "created license 1 Web (image)" in out
-    out = run(tmp_path, "price", "set", "1", "s", "2.50", "--credits", "3")
+    created = re.search(r"created license (\d+) Web \(image\)", out)
+    assert created, out
+    out = run(tmp_path, "price", "set", created.group(1), "s", "2.50", "--credits", "3")
     assert "2.50 USD, 3 credits" in out
     assert "2.50 USD" in run(tmp_path, "price", "list")
 

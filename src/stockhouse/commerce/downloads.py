@@ -36,7 +36,7 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Role, User
 from stockhouse.catalog.access import is_public
 from stockhouse.catalog.models import MediaItem, MediaKind, VideoFormat, VideoVersion
-from stockhouse.commerce.listing import Page, Paging, Period, calendar_month
+from stockhouse.commerce.listing import Page, Paging, Period, calendar_month, group_to_list
 from stockhouse.commerce.models import (
     ComplimentaryAllowance,
     Download,
@@ -571,19 +571,6 @@ class ComplimentaryRow:
     link: SignedLink
 
 
-def _viewer_group(session: Session, viewer: User, group_id: int | None) -> int:
-    """The group whose history the viewer asks for: their own, or any for admins."""
-    if group_id is not None and viewer.has_role(Role.ADMIN):
-        accounts.get_group(session, group_id)
-        return group_id
-    member = accounts.membership_of(session, viewer)
-    if member is None:
-        raise PermissionDenied("complimentary downloads are listed for enterprise groups")
-    if group_id is not None and group_id != member.group_id:
-        raise PermissionDenied("that is another group's history")
-    return member.group_id
-
-
 def _history_filters(
     group_id: int, period: Period, user_id: int | None, kinds: Collection[MediaKind] | None
 ) -> list[ColumnElement[bool]]:
@@ -613,7 +600,7 @@ def complimentary_history(
     """
     period, paging = period or Period(), paging or Paging()
     user = _user(session, viewer.id)
-    group = _viewer_group(session, user, group_id)
+    group = group_to_list(session, user, group_id, what="complimentary downloads")
     filters = _history_filters(group, period, user_id, kinds)
     count = select(func.count(Download.id)).join(MediaItem, MediaItem.id == Download.item_id)
     total = session.scalar(count.where(*filters)) or 0

@@ -31,7 +31,7 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Group, GroupRole, PaymentMode, Role, User
 from stockhouse.catalog.models import MediaItem, MediaKind
 from stockhouse.commerce import ledger
-from stockhouse.commerce.listing import Page, Paging, Period
+from stockhouse.commerce.listing import Page, Paging, Period, group_to_list
 from stockhouse.commerce.models import (
     AccountKind,
     Invoice,
@@ -540,20 +540,6 @@ def get_invoice(session: Session, viewer: User, invoice_id: int) -> InvoiceView:
     return invoice_view(session, _readable(session, viewer, invoice_id))
 
 
-def _listed_group(session: Session, viewer: User, group_id: int | None) -> int | None:
-    """Whose invoices the viewer lists: their group's; an admin's choice (None: all)."""
-    if viewer.has_role(Role.ADMIN):
-        if group_id is not None:
-            accounts.get_group(session, group_id)
-        return group_id
-    member = accounts.membership_of(session, viewer)
-    if member is None:
-        raise PermissionDenied("invoices are listed for enterprise groups")
-    if group_id is not None and group_id != member.group_id:
-        raise PermissionDenied("those are another group's invoices")
-    return member.group_id
-
-
 def list_invoices(
     session: Session,
     viewer: User,
@@ -566,7 +552,8 @@ def list_invoices(
     """The viewer's group's invoices (admins: any group's, or all), newest first; `period`
     filters on the issue date, `state` on unpaid/paid/cancelled."""
     period, paging = period or Period(), paging or Paging()
-    listed = _listed_group(session, viewer, group_id)
+    all_groups = viewer.has_role(Role.ADMIN) and group_id is None
+    listed = None if all_groups else group_to_list(session, viewer, group_id, what="invoices")
     filters: list[ColumnElement[bool]] = []
     if listed is not None:
         filters.append(Invoice.group_id == listed)

@@ -15,9 +15,11 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from stockhouse.errors import InvalidParameter
+from stockhouse.accounts import service as accounts
+from stockhouse.accounts.models import Role, User
+from stockhouse.errors import InvalidParameter, PermissionDenied
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -103,3 +105,23 @@ def calendar_month(moment: datetime, zone: tzinfo, months_back: int = 0) -> Peri
     start = shift_months(month_start(moment, zone), -months_back)
     end = shift_months(start, 1)
     return Period(start.astimezone(UTC), end.astimezone(UTC))
+
+
+def group_to_list(
+    session: Session,
+    viewer: User,
+    group_id: int | None,
+    *,
+    what: str,
+) -> int:
+    """Whose `what` (invoices, transfers, ...) the viewer may list: their own group's, or
+    any group an admin names."""
+    if viewer.has_role(Role.ADMIN) and group_id is not None:
+        accounts.get_group(session, group_id)
+        return group_id
+    member = accounts.membership_of(session, viewer)
+    if member is None:
+        raise PermissionDenied(f"{what} are listed for enterprise groups")
+    if group_id is not None and group_id != member.group_id:
+        raise PermissionDenied(f"those are another group's {what}")
+    return member.group_id

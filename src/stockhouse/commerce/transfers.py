@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
-from stockhouse.accounts.models import Group, GroupRole, Role, User
+from stockhouse.accounts.models import Group, GroupRole, User
 from stockhouse.catalog.access import is_public
 from stockhouse.catalog.models import MediaItem, MediaKind
 from stockhouse.commerce.invoices import (
@@ -33,7 +33,7 @@ from stockhouse.commerce.invoices import (
     parse_party,
 )
 from stockhouse.commerce.licensing import transaction_info
-from stockhouse.commerce.listing import Page, Paging, Period
+from stockhouse.commerce.listing import Page, Paging, Period, group_to_list
 from stockhouse.commerce.models import (
     ExtOption,
     License,
@@ -254,18 +254,6 @@ class TransferredLicense:
     transfer: TransferView
 
 
-def _listed_group(session: Session, viewer: User, group_id: int | None) -> int:
-    if group_id is not None and viewer.has_role(Role.ADMIN):
-        accounts.get_group(session, group_id)
-        return group_id
-    member = accounts.membership_of(session, viewer)
-    if member is None:
-        raise PermissionDenied("transferred licenses are listed for enterprise groups")
-    if group_id is not None and group_id != member.group_id:
-        raise PermissionDenied("those are another group's licenses")
-    return member.group_id
-
-
 def list_transferred(
     session: Session,
     viewer: User,
@@ -279,7 +267,7 @@ def list_transferred(
     """The viewer's group's transferred licenses, newest license first. `period` filters on
     when the item was licensed, `user_id` on the buyer, `status` on the transaction."""
     period, paging = period or Period(), paging or Paging()
-    group = _listed_group(session, viewer, group_id)
+    group = group_to_list(session, viewer, group_id, what="transferred licenses")
     filters: list[ColumnElement[bool]] = [LicenseTransaction.group_id == group]
     filters += period.filters(LicenseTransaction.created_at)
     if user_id is not None:
