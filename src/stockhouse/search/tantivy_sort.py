@@ -12,11 +12,13 @@ this module builds that order from single-key searches:
   to the group;
 - a group cut by the page's edge is fetched whole: by a range query on its value for
   composite keys, a term query for text keys, and for scores (which cannot be queried by
-  value) by fetching further down the ranking. Text and score orders are read from the
-  top, so a group crossing the page's start is seen whole.
+  value) by fetching further down the ranking. Text orders are read from the top, so a
+  group crossing the page's start is seen whole; score orders are read as a window around
+  the page, widened until it starts before the run crossing the page's start.
 
 The common cases cost one search. Deep pages of a common word cost more: its matches fall
-into long runs of equal scores, and the run around the page is read whole.
+into long runs of equal scores, and the run around the page is read whole (but not the
+thousands of hits above it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ Hit = tuple[Any, tantivy.DocAddress]
 MIN_SCORE_FETCH = 256  # hits fetched at least when a tie group of scores must be closed
 SCAN_MARGIN = 64  # hits fetched past the page, to see where a tie group there ends
 DEEP_MARGIN_DIVISOR = 2  # ... and half the page's depth, when that is more
+# Score pages are read as a window around the page: this share of the page's depth on
+# either side (runs of equal scores are a few percent of a common word's matches), grown
+# this many times over while the run crossing the page's start begins before the window.
+SCORE_MARGIN_DIVISOR = 8
+SCORE_MARGIN_GROWTH = 4
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,8 @@ class Sorter:
     def _scan(
         self, query: tantivy.Query, spec: SortSpec, offset: int, limit: int, count: bool
     ) -> tuple[list[Hit], int, int, bool]:
-        """Hits in the spec's order from the top to a little past the page.
+        """Hits in the spec's order from the top (scores: from the start of the run
+        crossing the page's start) to a little past the page.
 
         Returns the hits, the position of the first, the total and whether they run to the
         end of the matches. Fetching from the top (rather than with Tantivy's offset, which
@@ -232,10 +240,36 @@ class Sorter:
         """
         if spec.kind == "score" and not spec.descending:
             return self._all_by_ascending_score(query)
+        if spec.kind == "score":
+            return self._score_window(query, spec, offset, limit, count)
         # Deep pages sit in long runs of equal scores: look further past them.
         wanted = offset + limit + max(SCAN_MARGIN, (offset + limit) // DEEP_MARGIN_DIVISOR)
         hits, total = self._search(query, spec, wanted, 0, count)
         return hits, 0, total, len(hits) < wanted
+
+    def _score_window(
+        self, query: tantivy.Query, spec: SortSpec, offset: int, limit: int, count: bool
+    ) -> tuple[list[Hit], int, int, bool]:
+        """Hits by descending score from the start of the run of equal scores that holds
+        the page's first hit to a little past the page (`_scan`'s result).
+
+        Tantivy collects every hit above the page whatever the offset, but only those
+        handed back become Python objects: a window around a deep page costs a fraction
+        of reading it from the top. Wherever the window starts, the hits in it that share
+        a score with a hit inside it and do not touch its edges are that score's whole
+        run (Tantivy's order puts every hit of a score between the better and the worse
+        ones), so a run is known whole once the window reaches past it.
+        """
+        margin = max(SCAN_MARGIN, (offset + limit) // SCORE_MARGIN_DIVISOR)
+        before = margin
+        while True:
+            start = max(0, offset - before)
+            wanted = offset + limit + margin - start
+            hits, total = self._search(query, spec, wanted, start, count)
+            first = offset - start
+            if start == 0 or first >= len(hits) or hits[0][0] != hits[first][0]:
+                return hits, start, total, len(hits) < wanted
+            before *= SCORE_MARGIN_GROWTH
 
     def _all_by_ascending_score(self, query: tantivy.Query) -> tuple[list[Hit], int, int, bool]:
         """Every hit, least relevant first (Tantivy only returns the best first)."""
