@@ -105,7 +105,7 @@ def serve(
     """Serve the web UI, the native API and the compatible APIs (migrates first)."""
     import uvicorn
 
-    from stockhouse.app import create_app
+    from stockhouse.app import create_app, freeze_startup_objects
     from stockhouse.observability import configure_logging
 
     with open_runtime(data_dir, host=host, port=port) as runtime:
@@ -129,6 +129,7 @@ def serve(
             err_console.print(f"FTP inbox on {settings.host}:{ftp.port}")
         try:
             if workers == 1:
+                freeze_startup_objects()
                 uvicorn.run(application, **_uvicorn_options(settings))
             else:
                 # Each process builds its own app from the environment (see app.py).

@@ -1,0 +1,1 @@
+"""Compatible APIs of other stock services (Cliparto API Query, ...)."""
