@@ -27,7 +27,11 @@ from stockhouse.api import create_native_api
 from stockhouse.api.downloads import download_routes
 from stockhouse.api.media import media_routes
 from stockhouse.compat.cliparto import cliparto_routes
+from stockhouse.compat.depositphotos import depositphotos_routes
+from stockhouse.compat.depositphotos.endpoint import dispatch as depositphotos_dispatch
 from stockhouse.compat.images_v2 import images_v2_routes
+from stockhouse.compat.pond5 import pond5_routes
+from stockhouse.compat.pond5.endpoint import dispatch as pond5_dispatch
 from stockhouse.ingest.pipeline import resume_uploads
 from stockhouse.observability import RequestContextMiddleware
 from stockhouse.runtime import Runtime
@@ -69,6 +73,22 @@ async def home(_: Request) -> HTMLResponse:
         f"<body><h1>Stockhouse {__version__}</h1><p>The native API is documented at "
         "<a href=/docs>/docs</a>.</p></body></html>"
     )
+
+
+async def pond5_or_home(request: Request) -> Response:
+    """`serve --api pond5`: the root answers Pond5 for `?page=api`, as its clients post."""
+    if request.query_params.get("page") == "api":
+        return await pond5_dispatch(request)
+    return await home(request)
+
+
+def root_routes(root_api: str) -> list[BaseRoute]:
+    """What answers at "/": the web UI, or first a compatible API (`serve --api NAME`)."""
+    if root_api == "depositphotos":
+        return [Route("/", depositphotos_dispatch, methods=["GET", "POST"])]
+    if root_api == "pond5":
+        return [Route("/", pond5_or_home, methods=["GET", "POST"])]
+    return [Route("/", home)]
 
 
 def _lifespan(runtime: Runtime, run_workers: bool):  # type: ignore[no-untyped-def]
@@ -117,7 +137,9 @@ def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
         *download_routes(),
         *cliparto_routes(),
         *images_v2_routes(),
-        Route("/", home),
+        *depositphotos_routes(),
+        *pond5_routes(),
+        *root_routes(runtime.settings.root_api),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(runtime, run_workers))
     app.state.runtime = runtime

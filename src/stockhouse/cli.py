@@ -101,6 +101,12 @@ def serve(
     ] = False,
     no_ftp: Annotated[bool, typer.Option("--no-ftp", help="Run no FTP inbox server here.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api", help="Also answer this compatible API at / (depositphotos or pond5)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web UI, the native API and the compatible APIs (migrates first)."""
     import uvicorn
@@ -108,7 +114,7 @@ def serve(
     from stockhouse.app import create_app, freeze_startup_objects
     from stockhouse.observability import configure_logging
 
-    with open_runtime(data_dir, host=host, port=port) as runtime:
+    with open_runtime(data_dir, host=host, port=port, root_api=api) as runtime:
         settings = runtime.settings
         configure_logging(settings.log_level, settings.log_format)
         application = create_app(runtime, run_workers=not no_worker)
@@ -160,6 +166,7 @@ def _export_settings(settings: Settings, *, run_workers: bool) -> None:
     os.environ["STOCKHOUSE_DATA_DIR"] = str(settings.data_dir)
     os.environ["STOCKHOUSE_HOST"] = settings.host
     os.environ["STOCKHOUSE_PORT"] = str(settings.port)
+    os.environ["STOCKHOUSE_ROOT_API"] = settings.root_api
     os.environ[RUN_JOB_WORKERS_ENV] = "1" if run_workers else "0"
 
 

@@ -52,6 +52,7 @@ class Settings:
     cliparto_repeat_window_s: float = 3600.0
     ftp_port: int = 2121
     fetch_allowlist: tuple[str, ...] = ()
+    root_api: str = ""  # a compatible API also answered at "/" (`serve --api`)
 
     @property
     def is_postgres(self) -> bool:
@@ -94,6 +95,9 @@ def _parse_seconds(setting: str) -> Callable[[Any], float]:
         return number
 
     return parse
+
+
+ROOT_APIS = ("", "depositphotos", "pond5")
 
 
 def _parse_choice(setting: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
@@ -161,6 +165,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "cliparto_repeat_window_s": _parse_seconds("STOCKHOUSE_CLIPARTO_REPEAT_WINDOW_S"),
     "ftp_port": _parse_int("STOCKHOUSE_FTP_PORT", 0, 65535),
     "fetch_allowlist": _parse_networks("STOCKHOUSE_FETCH_ALLOWLIST"),
+    "root_api": _parse_choice("STOCKHOUSE_ROOT_API", ROOT_APIS),
 }
 
 

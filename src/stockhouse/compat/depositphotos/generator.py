@@ -1,0 +1,3 @@
+"""Depositphotos commands: generator (see the package docstring for the layout)."""
+
+from __future__ import annotations

@@ -1,0 +1,308 @@
+"""The Depositphotos wire: parameters, the error catalogue, the envelope and the command table.
+
+Every command module registers its handlers with `@command("name")`; a handler gets a
+`Call` (who asks, the parameters) and returns the command's own fields. The endpoint
+(`endpoint.py`) adds `timestamp`, `version` and `type`, and turns a `DpError` (or a core
+`DomainError`, through `from_domain`) into the failure envelope. The catalogue follows
+wire-notes.md section 2 (the official SDK's exception tests).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from stockhouse import errors
+from stockhouse.runtime import Runtime
+
+API_VERSION = "1.3"
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+MAX_TEXT_CHARS = 2000
+MAX_LIST_ITEMS = 1000
+MAX_INT = 2**31 - 1
+
+TRUE_WORDS = frozenset({"1", "true", "on", "yes"})
+FALSE_WORDS = frozenset({"0", "false", "off", "no", ""})
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+class DpError(Exception):
+    """A failure answer: `{"type": "failure", "error": {errorcode, errormsg, exception}}`."""
+
+    def __init__(self, errorcode: int, errormsg: str, exception: str) -> None:
+        super().__init__(errormsg)
+        self.errorcode = errorcode
+        self.errormsg = errormsg
+        self.exception = exception
+
+    def as_error(self) -> dict[str, Any]:
+        return {"errorcode": self.errorcode, "errormsg": self.errormsg, "exception": self.exception}
+
+
+def undefined_command() -> DpError:
+    return DpError(400, "dp_command should be specified", "EAPI\\EUndefinedCommand")
+
+
+def command_not_found() -> DpError:
+    return DpError(403, "Specified command not found", "EAPI\\EValueNotAllowed")
+
+
+def illegal_api_key() -> DpError:
+    return DpError(
+        403,
+        "The API key is illegal, use correct characters and API key length",
+        "EAPI\\EIllegalApiKey",
+    )
+
+
+def illegal_session() -> DpError:
+    return DpError(403, "Session ID invalid or session is expired", "EAPI\\EIllegalSession")
+
+
+def invalid_param(name: str, message: str | None = None) -> DpError:
+    text = message or f"{name.capitalize()} is required and cannot be empty"
+    return DpError(400, text, "EInternal\\InvalidParam")
+
+
+def value_not_allowed(message: str) -> DpError:
+    return DpError(403, message, "EAPI\\EValueNotAllowed")
+
+
+def item_not_found() -> DpError:
+    return DpError(0, "Item does not exists", "NotFoundItemException")
+
+
+def login_failed() -> DpError:
+    return DpError(404, "This login does not exist. Please try again.", "EUser\\Authentication")
+
+
+def internal_error() -> DpError:
+    return DpError(0, "Internal error", "EApi\\EInternalError")
+
+
+def from_domain(exc: errors.DomainError) -> DpError:
+    """The catalogue entry for a core error (the core never knows this wire)."""
+    if isinstance(exc, errors.InvalidParameter):
+        return invalid_param(exc.name, str(exc))
+    if isinstance(exc, errors.NotFound):
+        return DpError(404, str(exc), "EApi\\ENotFound")
+    if isinstance(exc, errors.AuthenticationFailed):
+        return illegal_session()
+    if isinstance(exc, errors.InsufficientFunds):
+        return DpError(402, str(exc), "EEnterprise\\EInsufficientFunds")
+    if isinstance(exc, errors.PermissionDenied):
+        return DpError(403, str(exc), "EAPI\\EAccessDenied")
+    if isinstance(exc, errors.RateLimited):
+        return DpError(429, str(exc), "EAPI\\ERateLimit")
+    if isinstance(exc, errors.Conflict):
+        return value_not_allowed(str(exc))
+    return DpError(400, str(exc), "EApi\\EError")
+
+
+# -- parameters -------------------------------------------------------------------------
+
+
+class Params:
+    """The merged request parameters (query string, form, JSON body), read with checks.
+
+    Every accessor raises `invalid_param` for a value of the wrong shape, so a handler
+    never sees a list where it expects text, a float where it expects an id, and so on.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._values and self._values[name] is not None
+
+    def raw(self, name: str) -> Any:
+        return self._values.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._values)
+
+    def text(
+        self, name: str, default: str | None = None, *, max_chars: int = MAX_TEXT_CHARS
+    ) -> str | None:
+        value = self._values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise invalid_param(name, f"{name} must be a string")
+        if len(value) > max_chars or "\x00" in value:
+            raise invalid_param(name, f"{name} is too long or contains invalid characters")
+        return value
+
+    def required_text(self, name: str) -> str:
+        value = self.text(name)
+        if value is None or not value.strip():
+            raise invalid_param(name)
+        return value
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = MAX_INT,
+    ) -> int | None:
+        value = self._values.get(name)
+        if value is None or value == "":
+            return default
+        number = _to_int(value)
+        if number is None:
+            raise invalid_param(name, f"{name} must be an integer")
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise invalid_param(name, f"{name} is out of range")
+        return number
+
+    def required_integer(self, name: str, *, minimum: int | None = None) -> int:
+        value = self.integer(name, minimum=minimum)
+        if value is None:
+            raise invalid_param(name)
+        return value
+
+    def boolean(self, name: str, default: bool | None = None) -> bool | None:
+        value = self._values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+        raise invalid_param(name, f"{name} must be a boolean (1/0, true/false, on/off, yes/no)")
+
+    def integer_list(self, name: str, *, max_items: int = MAX_LIST_ITEMS) -> list[int]:
+        """One id, a comma-separated string, a JSON list or a PHP array, as a list of ints."""
+        value = self._values.get(name)
+        if value is None or value == "":
+            return []
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if not isinstance(value, list):
+            value = [value]
+        if len(value) > max_items:
+            raise invalid_param(name, f"{name} has more than {max_items} values")
+        numbers: list[int] = []
+        for entry in value:
+            number = _to_int(entry.strip() if isinstance(entry, str) else entry)
+            if number is None or not 0 <= number <= MAX_INT:
+                raise invalid_param(name, f"{name} must hold integer ids")
+            numbers.append(number)
+        return numbers
+
+    def nested(self, name: str) -> list[dict[str, Any]]:
+        """An object or a list of objects (`dp_licensing` arrives either way)."""
+        value = self._values.get(name)
+        if value is None:
+            return []
+        if isinstance(value, dict) and value and all(k.isdigit() for k in value):
+            value = list(value.values())
+        if isinstance(value, dict):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            if len(value) > MAX_LIST_ITEMS:
+                raise invalid_param(name, f"{name} has too many entries")
+            return list(value)
+        raise invalid_param(name, f"{name} must be an object or a list of objects")
+
+    def sub(self, values: Mapping[str, Any]) -> Params:
+        """Parameters of a nested object, read with the same checks."""
+        return Params(values)
+
+
+def _to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        body = text[1:] if text[:1] in "+-" else text
+        if body.isascii() and body.isdigit() and len(body) <= 18:
+            return int(text)
+    return None
+
+
+# -- the call and the command table -----------------------------------------------------
+
+
+@dataclass
+class Call:
+    """One command invocation: the runtime, the parameters, the caller as far as known."""
+
+    runtime: Runtime
+    params: Params
+    base_url: str
+    api_key: str
+    credential_id: int | None = None
+    user_id: int | None = None  # set for commands that need a session
+    session_token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def require_user(self) -> int:
+        if self.user_id is None:
+            raise illegal_session()
+        return self.user_id
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    needs_session: bool
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, *, session: bool = True) -> Callable[[Handler], Handler]:
+    """Register a handler for `dp_command=name`; `session` means dp_session_id is required."""
+
+    def register(handler: Handler) -> Handler:
+        if name in COMMANDS:
+            raise RuntimeError(f"Depositphotos command {name} registered twice")
+        COMMANDS[name] = Command(name, handler, session)
+        return handler
+
+    return register
+
+
+def timestamp(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime(TIMESTAMP_FORMAT)
+
+
+def success(fields: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    return {"timestamp": timestamp(now), "version": API_VERSION, "type": "success", **fields}
+
+
+def failure(error: DpError, now: datetime | None = None) -> dict[str, Any]:
+    return {
+        "timestamp": timestamp(now),
+        "version": API_VERSION,
+        "type": "failure",
+        "error": error.as_error(),
+    }

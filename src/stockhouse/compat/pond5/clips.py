@@ -1,0 +1,3 @@
+"""Pond5 commands: clips (see the package docstring for the layout)."""
+
+from __future__ import annotations
