@@ -95,6 +95,22 @@ def test_apikey_disable_stops_the_key(data_dir: Path) -> None:
     runtime.close()
 
 
+def test_apikey_rotate_issues_a_new_key_and_secret_and_disables_the_old(data_dir: Path) -> None:
+    run(data_dir, "user", "create", "gail")
+    first = run(data_dir, "apikey", "create", "gail", "--api", "cliparto", "--with-secret")
+    out = run(data_dir, "apikey", "rotate", "1")
+    old_key = re.search(r"key:\s+(\S+)", first)
+    new_key, new_secret = re.search(r"key:\s+(\S+)", out), re.search(r"secret:\s+(\S+)", out)
+    assert old_key and new_key and new_secret and "replaced by 2" in out
+    runtime = open_runtime(data_dir)
+    with runtime.db.session() as session:
+        fresh = accounts.resolve_credential(session, new_key.group(1), ApiKind.CLIPARTO)
+        assert accounts.credential_secret(runtime.secrets, fresh) == new_secret.group(1)
+        with pytest.raises(Exception, match="disabled"):
+            accounts.resolve_credential(session, old_key.group(1))
+    runtime.close()
+
+
 def test_unknown_user_is_reported_not_raised(data_dir: Path) -> None:
     result = runner.invoke(app, ["apikey", "create", "nobody", "--data-dir", str(data_dir)])
     assert result.exit_code != 0

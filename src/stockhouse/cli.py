@@ -36,7 +36,7 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Create and manage users.", no_args_is_help=True)
 group_app = typer.Typer(help="Create and manage enterprise groups.", no_args_is_help=True)
-apikey_app = typer.Typer(help="Issue, list and disable API keys.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Issue, list, rotate and disable API keys.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(apikey_app, name="apikey")
@@ -426,6 +426,19 @@ def apikey_disable(key_id: int, data_dir: DataDirOption = None) -> None:
     with transaction(data_dir) as (_, session):
         accounts.disable_credential(session, accounts.get_credential(session, key_id))
         console.print(f"API key {key_id} disabled")
+
+
+@apikey_app.command("rotate")
+def apikey_rotate(key_id: int, data_dir: DataDirOption = None) -> None:
+    """Replace an API key (and its secret) with new ones; the old key stops working."""
+    with transaction(data_dir) as (runtime, session):
+        old = accounts.get_credential(session, key_id)
+        issued = accounts.rotate_credential(session, runtime.secrets, old)
+        console.print(f"API key {key_id} replaced by {issued.credential.id}")
+        console.print(f"key:    {issued.key}", soft_wrap=True)
+        if issued.secret:
+            console.print(f"secret: {issued.secret}", soft_wrap=True)
+        err_console.print("Store them now: they cannot be shown again.")
 
 
 # -- backups ----------------------------------------------------------------------------

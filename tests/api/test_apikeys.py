@@ -38,6 +38,46 @@ def test_disabled_key_stops_working(client: TestClient, buyer: Caller) -> None:
     assert response.json()["error"]["message"] == "API key is disabled"
 
 
+def test_rotated_key_replaces_the_old_one_with_the_same_protocol_and_grants(
+    client: TestClient, buyer: Caller
+) -> None:
+    issued = client.post(
+        "/v1/apikeys",
+        json={"api": "pond5", "with_secret": True, "name": "nle"},
+        headers=buyer.headers,
+    ).json()
+    rotated = client.post(
+        f"/v1/apikeys/{issued['credential']['id']}/rotate", headers=buyer.headers
+    ).json()
+    new = rotated["credential"]
+    assert (new["api"], new["name"], new["grants"]) == (
+        "pond5",
+        "nle",
+        issued["credential"]["grants"],
+    )
+    assert rotated["key"] != issued["key"] and rotated["secret"] != issued["secret"]
+    assert rotated["key"].startswith(f"{new['user_id']}_")  # Pond5's key format
+    listing = {
+        k["id"]: k["enabled"] for k in client.get("/v1/apikeys", headers=buyer.headers).json()
+    }
+    assert listing == {issued["credential"]["id"]: False, new["id"]: True}
+
+
+def test_a_disabled_key_cannot_be_rotated(client: TestClient, buyer: Caller) -> None:
+    key_id = client.post("/v1/apikeys", json={}, headers=buyer.headers).json()["credential"]["id"]
+    client.post(f"/v1/apikeys/{key_id}/disable", headers=buyer.headers)
+    response = client.post(f"/v1/apikeys/{key_id}/rotate", headers=buyer.headers)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+
+
+def test_someone_elses_key_cannot_be_rotated(
+    client: TestClient, admin: Caller, buyer: Caller
+) -> None:
+    key_id = client.post("/v1/apikeys", json={}, headers=admin.headers).json()["credential"]["id"]
+    assert client.post(f"/v1/apikeys/{key_id}/rotate", headers=buyer.headers).status_code == 404
+
+
 def test_key_of_another_protocol_is_not_a_native_bearer_token(
     client: TestClient, buyer: Caller
 ) -> None:

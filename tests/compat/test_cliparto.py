@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ftplib
 import hashlib
 import io
 import os
@@ -28,6 +29,7 @@ from stockhouse.compat.ratelimit import (
     TooFrequent,
     limiter_for,
 )
+from stockhouse.ingest.ftp import start_ftp_server
 from stockhouse.ingest.inbox import inbox_dir
 from stockhouse.ingest.pipeline import ingest_now
 from stockhouse.runtime import Runtime
@@ -513,6 +515,18 @@ def test_attach_release_rejects_other_contributors_and_bad_ext(
     }
 
 
+def test_a_rotated_code_signs_and_the_old_one_no_longer_does(
+    runtime: Runtime, shop: Shop, app_client: TestClient
+) -> None:
+    uid = shop.market.contributor
+    with runtime.db.session() as session:
+        [old] = [c for c in accounts.list_credentials(session, user(runtime, uid)) if c.enabled]
+        new_code = accounts.rotate_credential(session, runtime.secrets, old).secret
+    assert new_code is not None
+    assert ask(app_client, uid, "ImagesTotal", code=new_code) == "1"
+    assert ask(app_client, uid, "DownloadsTotal").startswith("Error: ")
+
+
 # -- FTP inbox, submission, review ------------------------------------------------------
 
 
@@ -546,6 +560,42 @@ def test_ftp_files_become_approved_images(
     assert ask(app_client, uid, "ImagesNew") == "2"
     assert ask(app_client, uid, "ImageData", str(item_id)).startswith("active; ")
     assert not path.exists()
+
+
+def test_a_jpeg_sent_through_the_ftp_server_becomes_a_pending_then_active_image(
+    runtime: Runtime, shop: Shop, app_client: TestClient
+) -> None:
+    uid = shop.market.contributor
+    server = start_ftp_server(runtime, "127.0.0.1", 0, passive_ports=None)
+    try:
+        ftp = ftplib.FTP()  # noqa: S321 (plain FTP is what contributors' clients speak)
+        ftp.connect("127.0.0.1", server.port, timeout=10)
+        ftp.login(user(runtime, uid).username, PASSWORD)
+        ftp.storbinary("STOR harbour-at-dawn.jpg", io.BytesIO(tiny_jpeg(80, 60, shade=77)))
+        ftp.quit()
+    finally:
+        server.stop()
+
+    # Arrived completely through FTP a moment ago: taken at once, no quiet period.
+    assert ask(app_client, uid, "ProcessFilesFromFTP") == "1"
+    with runtime.db.read_session() as session:
+        upload_id = session.scalars(
+            select(Upload.id).where(Upload.owner_id == uid, Upload.filename.like("harbour%"))
+        ).one()
+    item_id = ingest_now(runtime, upload_id).item_id
+    assert ask(app_client, uid, "ImageIDByFileName", "harbour-at-dawn.jpg") == str(item_id)
+    assert ask(app_client, uid, "SubmitToPending") == "1"
+    assert ask(app_client, uid, "ImageData", str(item_id)).split("; ")[0] == "pending"
+    with runtime.db.session() as session:
+        reviewer = accounts.create_user(
+            session, username="rex", password=PASSWORD, roles=[Role.REVIEWER]
+        )
+        item = session.get(MediaItem, item_id)
+        assert item is not None
+        workflow.approve(session, reviewer, item)
+    data = ask(app_client, uid, "ImageData", str(item_id)).split("; ")
+    assert (data[0], data[6]) == ("active", "harbour-at-dawn.jpg")
+    assert not (inbox_dir(runtime.settings, uid) / "harbour-at-dawn.jpg").exists()
 
 
 def test_an_empty_inbox_and_nothing_to_submit_answer_zero(

@@ -328,13 +328,33 @@ def test_an_uploaded_picture_becomes_an_item_when_the_inbox_is_processed(
     assert list(inbox_of(runtime, user_ids).iterdir()) == []
 
 
-def test_a_fresh_upload_waits_out_the_quiet_period(
+def test_a_file_placed_in_the_inbox_by_other_means_waits_out_the_quiet_period(
     connect: Callable[..., ftplib.FTP], runtime: Runtime, user_ids: dict[str, int]
 ) -> None:
-    upload(connect(), "sunset.jpg", b"x")
+    connect()  # makes the inbox
+    (inbox_of(runtime, user_ids) / "sunset.jpg").write_bytes(b"x")
     [result] = process_inbox(runtime, user_ids["cora"]).files
     assert result.outcome is Outcome.SKIPPED
     assert (inbox_of(runtime, user_ids) / "sunset.jpg").is_file()
+
+
+def test_a_completed_ftp_upload_is_ready_at_once(
+    connect: Callable[..., ftplib.FTP], runtime: Runtime, user_ids: dict[str, int]
+) -> None:
+    upload(connect(), "sunset.jpg", b"x")
+    [entry] = list_inbox(runtime.settings, user_ids["cora"])
+    assert entry.state is EntryState.READY
+
+
+def test_a_file_changed_after_its_ftp_upload_waits_out_the_quiet_period(
+    connect: Callable[..., ftplib.FTP], runtime: Runtime, user_ids: dict[str, int]
+) -> None:
+    upload(connect(), "sunset.jpg", b"x")
+    path = inbox_of(runtime, user_ids) / "sunset.jpg"
+    later = path.stat().st_mtime_ns + 1_000_000
+    os.utime(path, ns=(later, later))
+    [entry] = list_inbox(runtime.settings, user_ids["cora"])
+    assert entry.state is EntryState.RECEIVING
 
 
 def test_a_file_still_arriving_is_not_taken_until_its_upload_ends(

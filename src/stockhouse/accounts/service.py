@@ -6,6 +6,7 @@ Plain functions over a SQLAlchemy session; the caller owns the transaction.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -293,6 +294,32 @@ def create_credential(
     session.add(credential)
     session.flush()
     return IssuedCredential(credential=credential, key=key, secret=secret)
+
+
+def _replacement_key(credential: Credential) -> str | None:
+    """A new key in the old one's protocol format (Pond5 keys are "<user id>_<number>")."""
+    if credential.api == ApiKind.POND5:
+        return f"{credential.user_id}_{secrets.randbelow(10**12)}"
+    return None
+
+
+def rotate_credential(session: Session, box: SecretBox, credential: Credential) -> IssuedCredential:
+    """Replace a key: a new key (and a new secret when the old had one) with the same
+    protocol, name and grants; the old key is disabled in the same transaction."""
+    if not credential.enabled:
+        raise Conflict("a disabled API key cannot be rotated; issue a new one")
+    issued = create_credential(
+        session,
+        box,
+        user=credential.user,
+        api=credential.api,
+        name=credential.name,
+        grants=[g for g in credential.grants.split(",") if g],
+        with_secret=credential.secret_ciphertext is not None,
+        key=_replacement_key(credential),
+    )
+    disable_credential(session, credential)
+    return issued
 
 
 def list_credentials(session: Session, user: User | None = None) -> Sequence[Credential]:

@@ -71,3 +71,15 @@ def disable_api_key(key_id: int, principal: PrincipalDep, session: SessionDep) -
     credential = _visible_credential(session, principal, key_id)
     accounts.disable_credential(session, credential)
     return CredentialOut.of(credential)
+
+
+@router.post("/{key_id}/rotate", response_model=IssuedApiKeyOut)
+def rotate_api_key(
+    key_id: int, principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep
+) -> IssuedApiKeyOut:
+    """A new key (and secret) replacing this one, which is disabled; shown once."""
+    credential = _visible_credential(session, principal, key_id)
+    issued = accounts.rotate_credential(session, runtime.secrets, credential)
+    return IssuedApiKeyOut(
+        credential=CredentialOut.of(issued.credential), key=issued.key, secret=issued.secret
+    )

@@ -31,6 +31,7 @@ from stockhouse.ingest.inbox import (
     UnsafeName,
     check_name,
     inbox_dir,
+    mark_completed,
     mark_finished,
     mark_receiving,
 )
@@ -232,6 +233,10 @@ class InboxFTPHandler(FTPHandler):  # type: ignore[misc]  # pyftpdlib is untyped
     def ftp_STOU(self, line: str) -> None:
         # STOU picks the name itself and writes outside the checks of InboxFilesystem.open.
         self.respond("502 STOU is not supported; upload with STOR and a file name.")
+
+    def on_file_received(self, file: str) -> None:
+        # The whole file arrived: "process inbox" may take it at once.
+        mark_completed(file)
 
     def on_incomplete_file_received(self, file: str) -> None:
         # A truncated picture or clip must not become an item: remove it, the client

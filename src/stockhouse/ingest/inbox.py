@@ -148,6 +148,30 @@ def is_receiving(path: str | Path) -> bool:
         return os.path.abspath(path) in _receiving
 
 
+# Files whose FTP upload completed in this process, with their modification time then: they
+# are ready at once, without waiting for QUIET_PERIOD_S, as long as nobody touched them since.
+_completed: dict[str, int] = {}
+MAX_COMPLETED_REMEMBERED = 10_000
+
+
+def mark_completed(path: str | Path) -> None:
+    """Record that an upload into `path` ended with the whole file received."""
+    absolute = os.path.abspath(path)
+    try:
+        modified_ns = os.stat(absolute, follow_symlinks=False).st_mtime_ns
+    except OSError:
+        return
+    with _receiving_lock:
+        if len(_completed) >= MAX_COMPLETED_REMEMBERED:
+            _completed.clear()  # only a shortcut: forgotten files wait the quiet period
+        _completed[absolute] = modified_ns
+
+
+def _completed_unchanged(path: Path, info: os.stat_result) -> bool:
+    with _receiving_lock:
+        return _completed.get(os.path.abspath(path)) == info.st_mtime_ns
+
+
 class EntryState(enum.StrEnum):
     READY = "ready"  # will be taken by the next "process inbox"
     RECEIVING = "receiving"  # still being uploaded; taken once it has been quiet a while
@@ -186,7 +210,9 @@ def _entry(root: Path, entry: os.DirEntry[str], now: float, quiet_s: float) -> I
             state, reason = EntryState.REFUSED, "not a regular file (a link, device or pipe)"
         elif is_temporary_name(entry.name):
             state, reason = EntryState.IGNORED, "hidden or temporary file"
-        elif is_receiving(path) or now - info.st_mtime < quiet_s:
+        elif is_receiving(path) or (
+            now - info.st_mtime < quiet_s and not _completed_unchanged(path, info)
+        ):
             state, reason = EntryState.RECEIVING, "still being uploaded"
     return InboxEntry(relative, path, info.st_size, info.st_mtime, state, reason)
 
