@@ -8,7 +8,7 @@ DATA_DIR ?= ./stockhouse-data
 # Reinstall whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench browser-deps services migration clean
+.PHONY: run test lint bench bench-deps browser-deps services migration clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,15 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 ## bench: every benchmark, quick mode
-bench: $(INSTALLED)
+bench: $(INSTALLED) bench-deps
 	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; \
 		$(BIN)/python "$$script" --quick || exit 1; done
+
+## bench-deps: wrk, the HTTP load generator of bench/http.py
+bench-deps:
+	@command -v wrk >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
 
 ## browser-deps: Debian's Chromium for the browser tests
 browser-deps:

@@ -10,8 +10,13 @@ licenses and prices. The group's balance covers all but `buyers` of the planned 
 so the last attempts must be refused with InsufficientFunds while everyone is still
 buying. Each buyer is a thread with its own session (as the server's request threads
 are): load the buyer, `license_item` with a fresh idempotency key (as an API client would
-send), commit; the clock runs from the start line to the last commit. `--processes` also
-runs PostgreSQL with every buyer a process of its own, for comparison.
+send), commit; the clock runs from the start line to the last commit. Each engine runs
+twice: "threads", where each purchase is `license_item` in the buyer's session and its own
+commit, and "threads, combined", where each buyer thread hands its purchase to the
+process's `LicensingCombiner` (commerce.combiner), which checks it in a session of its
+own and records the purchases that arrive together in one database transaction (group
+commit). `--processes` also runs PostgreSQL with every buyer a process of its own (each
+purchase in its session), for comparison.
 
 A floor measured in the same run shows what the database itself allows for the same
 contention: one transaction per purchase that takes the group balance row's lock, updates
@@ -19,7 +24,9 @@ the balance, inserts one row and commits, in plain SQL.
 
 It ends with the ledger check and the overdraft count (licenses beyond what the balance
 covered, accounts below zero that may not be, and a final balance other than the exact
-remainder), then `RESULT <name> <value> target <target> ok|short` lines.
+remainder), then `RESULT <name> <value> target <target> ok|short` lines:
+`licensing_<engine>_per_s` for the combined buyers, `licensing_<engine>_per_session_per_s`
+for `license_item` in the buyer's session.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import GroupRole, Role, User
 from stockhouse.catalog.models import ItemStatus, MediaItem, MediaKind, SizeOption
 from stockhouse.commerce import ledger
+from stockhouse.commerce.combiner import combiner_for
 from stockhouse.commerce.licensing import LicenseRequest, license_item
 from stockhouse.commerce.models import AccountKind, License, ProductType
 from stockhouse.commerce.prices import ensure_default_licenses_and_prices
@@ -56,6 +64,7 @@ TARGETS = {"sqlite": 150.0, "postgresql": 300.0}
 ITEMS = 50
 PRICE_MINOR = 100  # size "s" of the default image license
 SHORTFALL = 1  # licenses per buyer the balance does not cover
+COMBINED = "threads, combined"  # the mode whose buyers license through the combiner
 
 
 @dataclass(frozen=True)
@@ -128,34 +137,55 @@ def build_market(database: Database, buyers: int, affordable: int) -> Market:
         return Market(buyer_ids, group.id, item_ids, int(license_id))
 
 
-def buy(database: Database, market: Market, index: int, per_buyer: int) -> Counter[str]:
+def _request(market: Market, user: User, item_id: int) -> LicenseRequest:
+    return LicenseRequest(
+        buyer=user,
+        item_id=item_id,
+        license_id=market.license_id,
+        size_code="s",
+        idempotency_key=uuid.uuid4().hex,
+        search_query="bench",
+    )
+
+
+def _license_in_session(database: Database, market: Market, buyer_id: int, item_id: int) -> None:
+    """Load the buyer, `license_item` in the request's session, commit."""
+    with database.session() as session:
+        user = session.get(User, buyer_id)
+        assert user is not None
+        license_item(session, _request(market, user, item_id))
+
+
+def _license_combined(database: Database, market: Market, buyer_id: int, item_id: int) -> None:
+    """Load the buyer, then the process's combiner checks, records and commits."""
+    with database.read_session() as session:
+        user = session.get(User, buyer_id)
+        assert user is not None
+    combiner_for(database).license(_request(market, user, item_id))
+
+
+HOW = {"session": _license_in_session, "combiner": _license_combined}
+
+
+def buy(
+    database: Database, market: Market, index: int, per_buyer: int, how: str = "session"
+) -> Counter[str]:
     """One buyer's purchases, each in its own transaction, as an API request would be."""
     outcomes: Counter[str] = Counter()
     buyer_id = market.buyer_ids[index]
     for n in range(per_buyer):
         item_id = market.item_ids[(index * per_buyer + n) % len(market.item_ids)]
         try:
-            with database.session() as session:
-                user = session.get(User, buyer_id)
-                assert user is not None
-                license_item(
-                    session,
-                    LicenseRequest(
-                        buyer=user,
-                        item_id=item_id,
-                        license_id=market.license_id,
-                        size_code="s",
-                        idempotency_key=uuid.uuid4().hex,
-                        search_query="bench",
-                    ),
-                )
+            HOW[how](database, market, buyer_id, item_id)
             outcomes["licensed"] += 1
         except InsufficientFunds:
             outcomes["refused"] += 1
     return outcomes
 
 
-def run_threads(database: Database, market: Market, per_buyer: int) -> tuple[Counter[str], float]:
+def run_threads(
+    database: Database, market: Market, per_buyer: int, how: str = "session"
+) -> tuple[Counter[str], float]:
     """Every buyer a thread of this process; outcomes and seconds from start to last commit."""
     barrier = threading.Barrier(len(market.buyer_ids) + 1)
     outcomes: Counter[str] = Counter()
@@ -163,7 +193,7 @@ def run_threads(database: Database, market: Market, per_buyer: int) -> tuple[Cou
 
     def buyer(index: int) -> None:
         barrier.wait()
-        mine = buy(database, market, index, per_buyer)
+        mine = buy(database, market, index, per_buyer, how)
         with lock:
             outcomes.update(mine)
 
@@ -288,7 +318,8 @@ def bench_engine(engine: str, url: str, buyers: int, per_buyer: int, mode: str) 
         if mode == "processes":
             outcomes, seconds = run_processes(url, market, per_buyer)
         else:
-            outcomes, seconds = run_threads(database, market, per_buyer)
+            how = "combiner" if mode == COMBINED else "session"
+            outcomes, seconds = run_threads(database, market, per_buyer, how)
         cpu = 0.0 if mode == "processes" else time.process_time() - cpu_started
         overdrafts, ok = settle(database, market, outcomes, affordable)
         floor = run_floor(database, market, buyers, per_buyer)
@@ -368,23 +399,31 @@ def main() -> int:
     )
     args = parser.parse_args()
     per_buyer = 20 if args.quick else 100
-    with tempfile.TemporaryDirectory(prefix="bench-licensing-") as tmp:
-        sqlite = bench_engine(
-            "sqlite", f"sqlite:///{tmp}/bench.db", args.buyers, per_buyer, "threads"
+    outcomes = []
+    lines = []
+    for mode, suffix in (("threads", "_per_session"), (COMBINED, "")):
+        with tempfile.TemporaryDirectory(prefix="bench-licensing-") as tmp:
+            sqlite = bench_engine(
+                "sqlite", f"sqlite:///{tmp}/bench.db", args.buyers, per_buyer, mode
+            )
+        report(sqlite)
+        outcomes.append(sqlite)
+        lines.append(
+            result_line(f"licensing_sqlite{suffix}_per_s", sqlite.per_s, TARGETS["sqlite"])
         )
-    report(sqlite)
-    outcomes = [sqlite]
-    lines = [result_line("licensing_sqlite_per_s", sqlite.per_s, TARGETS["sqlite"])]
     if not args.no_postgres:
-        in_threads = bench_postgres(args.postgres, args.buyers, per_buyer, "threads")
-        report(in_threads)
-        outcomes.append(in_threads)
+        for mode, suffix in (("threads", "_per_session"), (COMBINED, "")):
+            outcome = bench_postgres(args.postgres, args.buyers, per_buyer, mode)
+            report(outcome)
+            outcomes.append(outcome)
+            lines.append(
+                result_line(
+                    f"licensing_postgres{suffix}_per_s", outcome.per_s, TARGETS["postgresql"]
+                )
+            )
         if args.processes:
             outcomes.append(bench_postgres(args.postgres, args.buyers, per_buyer, "processes"))
             report(outcomes[-1])
-        lines.append(
-            result_line("licensing_postgres_per_s", in_threads.per_s, TARGETS["postgresql"])
-        )
     overdrafts = sum(o.overdrafts + (0 if o.ledger_ok else 1) for o in outcomes)
     lines.append(result_line("licensing_overdrafts", overdrafts, 0, at_most=True))
     print("\n".join(lines))

@@ -22,7 +22,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from stockhouse import __version__
 from stockhouse.api import create_native_api
 from stockhouse.api.downloads import download_routes
 from stockhouse.api.media import media_routes
@@ -30,11 +29,14 @@ from stockhouse.compat.cliparto import cliparto_routes
 from stockhouse.compat.depositphotos import depositphotos_routes
 from stockhouse.compat.depositphotos.endpoint import dispatch as depositphotos_dispatch
 from stockhouse.compat.images_v2 import images_v2_routes
+from stockhouse.compat.photolist import photolist_routes
 from stockhouse.compat.pond5 import pond5_routes
 from stockhouse.compat.pond5.endpoint import dispatch as pond5_dispatch
+from stockhouse.compat.pond5.media import pond5_media_routes
 from stockhouse.ingest.pipeline import resume_uploads
 from stockhouse.observability import RequestContextMiddleware
 from stockhouse.runtime import Runtime
+from stockhouse.web import home, web_routes
 
 log = logging.getLogger("stockhouse.app")
 
@@ -64,14 +66,6 @@ async def docs(_: Request) -> HTMLResponse:
         swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
-    )
-
-
-async def home(_: Request) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Stockhouse</title></head>"
-        f"<body><h1>Stockhouse {__version__}</h1><p>The native API is documented at "
-        "<a href=/docs>/docs</a>.</p></body></html>"
     )
 
 
@@ -108,7 +102,9 @@ def _lifespan(runtime: Runtime, run_workers: bool):  # type: ignore[no-untyped-d
 
 def freeze_startup_objects() -> None:
     """Move what start-up made (modules, ORM mappers, the index schema; it never dies) out
-    of the garbage collector's reach, so full collections stay short on the request path."""
+    of the garbage collector's reach, so full collections stay short on the request path.
+    (The Tantivy backend's summary cache, in a process that froze, freezes its long-lived
+    summaries in batches too: search.tantivy_backend.SummaryCache.)"""
     gc.collect()
     gc.freeze()
 
@@ -127,7 +123,10 @@ def create_app_from_environment() -> Starlette:
 
 def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
     """Build the application; `run_workers` runs job workers inside this process."""
+    # The compatible APIs' hot endpoints come first: Starlette tries routes in order.
     routes: list[BaseRoute] = [
+        *depositphotos_routes(),
+        *pond5_routes(),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/docs", docs),
@@ -137,9 +136,10 @@ def create_app(runtime: Runtime, *, run_workers: bool = False) -> Starlette:
         *download_routes(),
         *cliparto_routes(),
         *images_v2_routes(),
-        *depositphotos_routes(),
-        *pond5_routes(),
+        *photolist_routes(),
+        *pond5_media_routes(),
         *root_routes(runtime.settings.root_api),
+        *web_routes(),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(runtime, run_workers))
     app.state.runtime = runtime

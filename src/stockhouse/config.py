@@ -53,6 +53,14 @@ class Settings:
     ftp_port: int = 2121
     fetch_allowlist: tuple[str, ...] = ()
     root_api: str = ""  # a compatible API also answered at "/" (`serve --api`)
+    # The AI image generator (docs/generation.md): which backend draws the pictures.
+    generation_backend: str = "offline"
+    generation_endpoint: str | None = None  # OpenAI-compatible base URL, e.g. .../v1
+    generation_api_key: str = field(default="", repr=False)
+    generation_model: str = ""
+    generation_timeout_s: float = 120.0
+    generation_long_edge: int = 2048
+    generation_callback_backoff_s: float = 5.0
 
     @property
     def is_postgres(self) -> bool:
@@ -98,6 +106,7 @@ def _parse_seconds(setting: str) -> Callable[[Any], float]:
 
 
 ROOT_APIS = ("", "depositphotos", "pond5")
+GENERATION_BACKENDS = ("offline", "openai", "diffusers")
 
 
 def _parse_choice(setting: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
@@ -166,6 +175,13 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "ftp_port": _parse_int("STOCKHOUSE_FTP_PORT", 0, 65535),
     "fetch_allowlist": _parse_networks("STOCKHOUSE_FETCH_ALLOWLIST"),
     "root_api": _parse_choice("STOCKHOUSE_ROOT_API", ROOT_APIS),
+    "generation_backend": _parse_choice("STOCKHOUSE_GENERATION_BACKEND", GENERATION_BACKENDS),
+    "generation_endpoint": _parse_optional_url("STOCKHOUSE_GENERATION_ENDPOINT", ("http", "https")),
+    "generation_api_key": str,
+    "generation_model": str,
+    "generation_timeout_s": _parse_seconds("STOCKHOUSE_GENERATION_TIMEOUT_S"),
+    "generation_long_edge": _parse_int("STOCKHOUSE_GENERATION_LONG_EDGE", 256, 4096),
+    "generation_callback_backoff_s": _parse_seconds("STOCKHOUSE_GENERATION_CALLBACK_BACKOFF_S"),
 }
 
 
@@ -231,5 +247,10 @@ def load_settings(
         "postgres"
     ):
         raise ConfigError("STOCKHOUSE_SEARCH", "'postgres' search needs a PostgreSQL database_url")
+    if parsed.get("generation_backend") == "openai" and not parsed.get("generation_endpoint"):
+        raise ConfigError(
+            "STOCKHOUSE_GENERATION_ENDPOINT",
+            "the 'openai' generation backend needs an endpoint URL",
+        )
     known = {f.name for f in fields(Settings)}
     return Settings(data_dir=data_dir, **{k: v for k, v in parsed.items() if k in known})

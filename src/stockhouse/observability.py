@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.encode()
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 HTTP_REQUESTS = Counter(
@@ -68,6 +70,17 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
+@functools.lru_cache(maxsize=1024)
+def _request_counter(surface: str, method: str, status: int) -> Any:
+    # labels() hashes and locks on every call; the children never change, so keep them.
+    return HTTP_REQUESTS.labels(surface, method, str(status))
+
+
+@functools.lru_cache(maxsize=1024)
+def _latency_histogram(surface: str) -> Any:
+    return HTTP_LATENCY.labels(surface)
+
+
 def _surface(path: str) -> str:
     """A low-cardinality label for metrics: the first path segment."""
     segment = path.lstrip("/").split("/", 1)[0]
@@ -89,8 +102,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+        incoming = dict(scope["headers"]).get(_REQUEST_ID_HEADER_BYTES, b"").decode("latin-1")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else os.urandom(8).hex()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -100,7 +113,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((_REQUEST_ID_HEADER_BYTES, request_id.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -109,8 +122,8 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             surface = _surface(scope["path"])
-            HTTP_REQUESTS.labels(surface, scope["method"], str(status)).inc()
-            HTTP_LATENCY.labels(surface).observe(elapsed)
+            _request_counter(surface, scope["method"], status).inc()
+            _latency_histogram(surface).observe(elapsed)
             access_log.info(
                 "%s %s %s",
                 scope["method"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from stockhouse.commerce.models import (
     AccountKind,
     ExtOption,
     LedgerEntry,
+    LedgerTransaction,
     LicenseTransaction,
     PaymentMethod,
     ProductType,
@@ -180,6 +182,27 @@ def test_insufficient_group_balance_is_refused_and_charges_nothing(
     with runtime.db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(LicenseTransaction)) == 0
         assert session.get_one(MediaItem, market.photo).downloads == 0
+
+
+def test_a_caught_refusal_leaves_the_transaction_usable_and_without_trace(
+    runtime: Runtime, market: Market
+) -> None:
+    fund_group(runtime, market.prepaid, 999)
+    with runtime.db.session() as session:
+        buyer = session.get_one(User, market.member)
+        wish = LicenseRequest(
+            buyer=buyer, item_id=market.photo, license_id=market.license(IMAGE), size_code="xl"
+        )
+        with pytest.raises(InsufficientFunds):
+            license_item(session, wish)  # 1000
+        license_item(session, replace(wish, size_code="s"))  # 100, same transaction
+    assert _balance(runtime, AccountKind.GROUP_BALANCE, group_id=market.prepaid) == 899
+    with runtime.db.read_session() as session:
+        assert session.scalars(select(LicenseTransaction.size_code)).all() == ["s"]
+        kinds = session.scalars(select(LedgerTransaction.kind).order_by(LedgerTransaction.id))
+        assert kinds.all() == ["refill", "license"]
+        assert session.get_one(MediaItem, market.photo).downloads == 1
+    assert _ledger_ok(runtime)
 
 
 def test_a_buyer_without_money_is_refused(runtime: Runtime, market: Market) -> None:
@@ -395,6 +418,18 @@ def test_a_retry_with_the_same_key_charges_once(runtime: Runtime, market: Market
     assert _balance(runtime, AccountKind.GROUP_BALANCE, group_id=market.prepaid) == 9000
     with runtime.db.read_session() as session:
         assert session.get_one(MediaItem, market.photo).downloads == 1
+
+
+def test_a_retry_after_the_item_was_withdrawn_still_answers_the_first_result(
+    runtime: Runtime, market: Market
+) -> None:
+    fund_group(runtime, market.prepaid, 10_000)
+    first = _photo(runtime, market, market.member, idempotency_key="order-9")
+    with runtime.db.session() as session:
+        session.get_one(MediaItem, market.photo).status = ItemStatus.ARCHIVED
+    again = _photo(runtime, market, market.member, idempotency_key="order-9")
+    assert (again.transaction.id, again.replayed) == (first.transaction.id, True)
+    assert _balance(runtime, AccountKind.GROUP_BALANCE, group_id=market.prepaid) == 9900
 
 
 def test_the_same_key_for_a_different_request_is_a_conflict(

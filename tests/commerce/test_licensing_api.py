@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 from sqlalchemy import update
@@ -216,3 +218,20 @@ def test_royalty_rates_are_listed_and_set_by_admins(client: TestClient, market: 
     assert [r["level"] for r in rates] == ["beginner", "bronze", "silver", "gold", "platinum"]
     changed = client.put("/v1/royalty-rates/gold", json={"rate": "0.47"}, headers=root)
     assert changed.json() == {"level": "gold", "rate": "0.4700"}
+
+
+def test_concurrent_requests_never_overdraw_the_group_balance(
+    client: TestClient, runtime: Runtime, market: Market, mia: dict[str, str]
+) -> None:
+    fund_group(runtime, market.prepaid, 3000)  # three xl licenses at 10.00
+
+    def attempt(_: int) -> int:
+        return _buy(client, mia, market).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(attempt, range(8)))
+    assert statuses == [201] * 3 + [402] * 5
+    balance = client.get("/v1/balance", headers=mia).json()
+    assert balance["group"]["balances"] == [
+        {"currency": "USD", "amount": "0.00", "amount_minor": 0}
+    ]

@@ -57,6 +57,12 @@ def test_the_default_plan_spans_the_review_workflow() -> None:
     assert statuses["active"] > 200
 
 
+@pytest.mark.parametrize("total", [20, 40, 60, 300])
+def test_every_plan_has_a_hidden_photo(total: int) -> None:
+    archived = [i for i in plan_catalog(total) if i.status == "archived"]
+    assert any(item.kind == "photo" for item in archived)
+
+
 def test_the_plan_is_the_same_on_every_run() -> None:
     assert plan_catalog(50) == plan_catalog(50)
 

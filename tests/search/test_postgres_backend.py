@@ -300,3 +300,13 @@ def table_layout(env: Env) -> list[tuple[str, str]]:
             )
         )
         return [(name, definition.replace(" NOT VALID", "")) for name, definition in rows]
+
+
+def test_deep_relevance_pages_continue_in_best_selling_order_without_overlap(
+    env: Env, looks_large: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres_backend, "RERANK_WINDOW", 1)
+    inexact: dict[str, Any] = {"text": "road", "exact_count": False}
+    pages = [env.search(**inexact, offset=offset, limit=1) for offset in range(3)]
+    assert [page[0] for page in pages] == ["blue_cars", "red_car", "dog_run"]
+    assert env.search(**inexact, offset=0, limit=2) == ["blue_cars", "red_car"]  # across it

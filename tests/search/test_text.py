@@ -144,3 +144,12 @@ def test_id_author_category_and_series_terms() -> None:
 def test_without_field_terms_the_query_is_unchanged() -> None:
     query = SearchQuery(text="dog", editorial=False)
     assert apply_field_terms(query) is query
+
+
+def test_a_text_parsed_again_gives_an_equal_result() -> None:
+    assert parse_text("red -car") == parse_text("red -car") == ParsedText(("red",), (), ("car",))
+
+
+def test_a_text_longer_than_the_limit_parses_like_its_first_part() -> None:
+    long_text = "dog " * MAX_QUERY_LENGTH
+    assert parse_text(long_text) == parse_text(clean_text(long_text))

@@ -12,6 +12,7 @@ from stockhouse.api import (
     cart,
     downloads,
     earnings,
+    generation,
     groups,
     inbox,
     invoices,
@@ -55,6 +56,7 @@ ROUTERS = [
     bins.router,
     wallet.router,
     billing.router,
+    generation.router,
 ]
 
 

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Group, User
-from stockhouse.api.deps import PrincipalDep, SessionDep
+from stockhouse.api.deps import PrincipalDep, RuntimeDep, SessionDep
 from stockhouse.commerce import prices
+from stockhouse.commerce.combiner import combiner_for
 from stockhouse.commerce.licensing import (
     MAX_LIST_LIMIT,
     LicenseRequest,
     download_path,
-    license_item,
     licensed_items,
     transaction_info,
 )
@@ -206,14 +206,22 @@ def create_license(
     body: LicenseIn,
     principal: PrincipalDep,
     session: SessionDep,
+    runtime: RuntimeDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> LicenseOut:
-    """License an item; a retry with the same `Idempotency-Key` answers the first result."""
-    result = license_item(
-        session,
+    """License an item; a retry with the same `Idempotency-Key` answers the first result.
+
+    The purchase goes through the process's licensing combiner, which records purchases
+    arriving together in one database transaction (commerce/combiner.py); the request's
+    own transaction ends first, so that it holds no lock the combiner would wait for.
+    """
+    buyer = principal.user
+    session.expunge(buyer)  # stays usable (id, country) once the session is committed
+    session.commit()
+    result = combiner_for(runtime.db).license(
         LicenseRequest(
-            buyer=principal.user,
+            buyer=buyer,
             item_id=body.item_id,
             license_id=body.license_id,
             size_code=body.size,
@@ -228,7 +236,7 @@ def create_license(
             search_query=body.search_query,
             idempotency_key=idempotency_key,
             sub_offset=body.sub_offset,
-        ),
+        )
     )
     if result.replayed:
         response.status_code = 200

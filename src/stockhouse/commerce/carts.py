@@ -161,7 +161,12 @@ def _group_of(session: Session, user: User) -> Group | None:
 
 def _item_sizes(item: MediaItem, license: License) -> list[str]:
     """The item's sizes the license covers, smallest first."""
-    codes = [size.code for size in item.sizes if size.code in license.sizes]
+    return licensed_sizes([size.code for size in item.sizes], license)
+
+
+def licensed_sizes(size_codes: Sequence[str], license: License) -> list[str]:
+    """Of an item's size codes (smallest first), those the license covers, in that order."""
+    codes = [code for code in size_codes if code in license.sizes]
     if (
         not codes
         and license.product_type == ProductType.AUDIO

@@ -25,13 +25,17 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    Table,
+    Update,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -264,25 +268,95 @@ class Posting:
     accounts: dict[int, LedgerAccount]
 
 
-_INSERT_TRANSACTION = insert(LedgerTransaction).returning(LedgerTransaction.id)
+# Core tables: statements on them skip the ORM's per-statement work on the hot path.
+_ACCOUNTS = cast(Table, LedgerAccount.__table__)
+_TRANSACTIONS = cast(Table, LedgerTransaction.__table__)
+_ENTRIES = cast(Table, LedgerEntry.__table__)
+_INSERT_TRANSACTION = insert(_TRANSACTIONS).returning(_TRANSACTIONS.c.id)
+_INSERT_ENTRIES = insert(_ENTRIES)
 
-# Moves one cached balance unless that would take an account that may not go negative
-# below zero; answers the new balance, or no row when refused. The row lock it takes is
-# the only one other postings wait for, so it comes last, just before the commit.
-_MOVE_BALANCE = (
-    update(LedgerAccount)
-    .where(
-        LedgerAccount.id == bindparam("account_id"),
-        or_(
-            LedgerAccount.allow_negative.is_(True),
-            bindparam("delta", type_=BigInteger) >= 0,
-            LedgerAccount.balance_minor + bindparam("delta", type_=BigInteger) >= 0,
-        ),
+# Moving the cached balances of a posting: one statement for all its accounts, which
+# refuses per account to take one that may not go negative below zero and answers the
+# new balance of each account it moved. Its row locks are the only ones other postings
+# wait for, so it comes last, just before the commit.
+#
+# PostgreSQL: the accounts are first locked in id order (the rule every posting keeps, so
+# two postings never wait for each other in a circle), then moved, in one round trip.
+_MOVE_BALANCES_POSTGRES = text(
+    """
+    WITH locked AS MATERIALIZED (
+        SELECT id FROM ledger_account
+        WHERE id = ANY(CAST(:ids AS BIGINT[]))
+        ORDER BY id
+        FOR NO KEY UPDATE
+    ), moves AS (
+        SELECT * FROM unnest(CAST(:ids AS BIGINT[]), CAST(:deltas AS BIGINT[])) AS m(id, delta)
     )
-    .values(balance_minor=LedgerAccount.balance_minor + bindparam("delta", type_=BigInteger))
-    .returning(LedgerAccount.balance_minor)
-    .execution_options(synchronize_session=False)
+    UPDATE ledger_account AS account
+    SET balance_minor = account.balance_minor + moves.delta
+    FROM locked JOIN moves ON moves.id = locked.id
+    WHERE account.id = locked.id
+      AND (account.allow_negative OR moves.delta >= 0 OR account.balance_minor + moves.delta >= 0)
+    RETURNING account.id, account.balance_minor
+    """
 )
+_move_balances_sqlite_cache: dict[int, Update] = {}
+
+
+def _move_balances_sqlite(count: int) -> Update:
+    """The statement moving `count` accounts (binds id0, delta0, ...): a CASE per account.
+
+    SQLite needs no lock order: a writing transaction holds the database's write lock.
+    """
+    statement = _move_balances_sqlite_cache.get(count)
+    if statement is None:
+        delta = case(
+            *(
+                (
+                    LedgerAccount.id == bindparam(f"id{n}", type_=BigInteger),
+                    bindparam(f"delta{n}", type_=BigInteger),
+                )
+                for n in range(count)
+            ),
+            else_=0,
+        )
+        statement = (
+            update(_ACCOUNTS)
+            .where(
+                LedgerAccount.id.in_([bindparam(f"id{n}", type_=BigInteger) for n in range(count)]),
+                or_(
+                    LedgerAccount.allow_negative.is_(True),
+                    delta >= 0,
+                    LedgerAccount.balance_minor + delta >= 0,
+                ),
+            )
+            .values(balance_minor=LedgerAccount.balance_minor + delta)
+            .returning(LedgerAccount.id, LedgerAccount.balance_minor)
+        )
+        _move_balances_sqlite_cache[count] = statement
+    return statement
+
+
+def move_balances(session: Session, deltas: dict[int, int]) -> dict[int, int]:
+    """Move the cached balances of these accounts (id -> delta) in one statement.
+
+    Answers the new balance of every account it moved; an account missing from the answer
+    was refused (it may not go negative and would have), and the others moved anyway: the
+    caller undoes them or rolls back. Rows stay locked until the end of the transaction.
+    """
+    ids = sorted(deltas)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            _MOVE_BALANCES_POSTGRES, {"ids": ids, "deltas": [deltas[i] for i in ids]}
+        )
+    else:
+        params: dict[str, int] = {}
+        for n, account_id in enumerate(ids):
+            params[f"id{n}"] = account_id
+            params[f"delta{n}"] = deltas[account_id]
+        rows = conn.execute(_move_balances_sqlite(len(ids)), params)
+    return {int(account_id): int(balance) for account_id, balance in rows}
 
 
 def prepare(session: Session, kind: str, memo: str, entries: Sequence[Entry]) -> Posting:
@@ -297,12 +371,13 @@ def prepare(session: Session, kind: str, memo: str, entries: Sequence[Entry]) ->
     deltas = _validate_entries(entries)
     now = utcnow()
     memo = memo[:MAX_MEMO_LENGTH]
-    # Plain INSERTs rather than the unit of work: this is the hot path of every sale.
-    transaction_id = session.scalar(
+    # Plain Core INSERTs rather than the unit of work: this is the hot path of every sale.
+    conn = session.connection()
+    transaction_id = conn.execute(
         _INSERT_TRANSACTION, {"kind": kind, "memo": memo, "created_at": now}
-    )
-    session.execute(
-        insert(LedgerEntry),
+    ).scalar_one()
+    conn.execute(
+        _INSERT_ENTRIES,
         [
             {
                 "transaction_id": transaction_id,
@@ -332,28 +407,29 @@ def _refusal(session: Session, account: LedgerAccount, delta: int) -> Insufficie
 
 
 def settle(session: Session, posting: Posting, moved: list[int] | None = None) -> None:
-    """Move the balances of a prepared posting, locking the accounts in id order.
+    """Move the balances of a prepared posting in one statement (accounts locked in id order).
 
-    InsufficientFunds when an account that may not go negative would: balances moved
-    before the refusal (listed in `moved` when given) stay moved, so the caller must roll
-    back (a savepoint does) or undo them, as `post` does.
+    InsufficientFunds when an account that may not go negative would: the balances of the
+    posting's other accounts have moved (listed in `moved` when given), so the caller must
+    roll back (a savepoint does) or undo them, as `post` does.
     """
-    for account_id in sorted(posting.deltas):
-        delta = posting.deltas[account_id]
-        account = posting.accounts[account_id]
-        new_balance = session.scalar(_MOVE_BALANCE, {"account_id": account_id, "delta": delta})
-        if new_balance is None:
-            for touched in posting.accounts.values():  # the caller rolls back or undoes
-                if touched in session:
-                    session.expire(touched, ["balance_minor"])
-            raise _refusal(session, account, delta)
-        set_committed_value(account, "balance_minor", int(new_balance))
-        if moved is not None:
-            moved.append(account_id)
+    new_balances = move_balances(session, posting.deltas)
+    if moved is not None:
+        moved.extend(sorted(new_balances))
+    refused = sorted(set(posting.deltas) - set(new_balances))
+    if refused:
+        for touched in posting.accounts.values():  # the caller rolls back or undoes
+            if touched in session:
+                session.expire(touched, ["balance_minor"])
+        account_id = refused[0]
+        raise _refusal(session, posting.accounts[account_id], posting.deltas[account_id])
+    for account_id, value in new_balances.items():
+        set_committed_value(posting.accounts[account_id], "balance_minor", value)
 
 
-def _undo(session: Session, posting: Posting, moved: list[int]) -> None:
-    """Take back a posting refused part way: the balances it moved, then its rows."""
+def undo(session: Session, posting: Posting, moved: Sequence[int] = ()) -> None:
+    """Take back a posting refused part way: the balances it moved (`settle`'s list), then
+    its rows. Rows of the caller's that refer to the ledger transaction must go first."""
     for account_id in moved:
         restored = session.scalar(
             update(LedgerAccount)
@@ -382,7 +458,7 @@ def post(session: Session, kind: str, memo: str, entries: Sequence[Entry]) -> Le
     try:
         settle(session, posting, moved)
     except InsufficientFunds:
-        _undo(session, posting, moved)
+        undo(session, posting, moved)
         raise
     return posting.transaction
 

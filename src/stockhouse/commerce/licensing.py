@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from stockhouse.accounts import service as accounts
@@ -47,17 +48,29 @@ from stockhouse.commerce.prices import (
     royalty_rate,
 )
 from stockhouse.db.base import utcnow
-from stockhouse.errors import Conflict, InvalidParameter, NotFound
+from stockhouse.errors import Conflict, InsufficientFunds, InvalidParameter, NotFound
 
 DOWNLOAD_PATH = "/v1/downloads/{transaction_id}"
-_LICENSE_COLUMNS = [c.key for c in LicenseTransaction.__table__.columns if c.key != "id"]
-_INSERT_LICENSE = insert(LicenseTransaction).returning(LicenseTransaction.id)
+_LICENSES = cast(Table, LicenseTransaction.__table__)
+_LICENSE_COLUMNS = [c.key for c in _LICENSES.columns if c.key != "id"]
+_IDEMPOTENCY_COLUMNS = ["buyer_id", "idempotency_key"]
+# A plain INSERT that yields no id, instead of failing the transaction, when the buyer's
+# idempotency key is already taken (a concurrent request with the same key won the race).
+_INSERT_LICENSE = {
+    "postgresql": postgresql.insert(_LICENSES)
+    .on_conflict_do_nothing(index_elements=_IDEMPOTENCY_COLUMNS)
+    .returning(_LICENSES.c.id),
+    "sqlite": sqlite.insert(_LICENSES)
+    .on_conflict_do_nothing(index_elements=_IDEMPOTENCY_COLUMNS)
+    .returning(_LICENSES.c.id),
+}
+_DELETE_LICENSE = delete(_LICENSES).where(_LICENSES.c.id == bindparam("transaction_id"))
+_ITEMS = cast(Table, MediaItem.__table__)
 # A licensed download counted without touching the item's updated_at (not an edit).
 _COUNT_DOWNLOAD = (
-    update(MediaItem)
-    .where(MediaItem.id == bindparam("item_id"))
-    .values(downloads=MediaItem.downloads + 1, updated_at=MediaItem.updated_at)
-    .execution_options(synchronize_session=False)
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(downloads=_ITEMS.c.downloads + 1, updated_at=_ITEMS.c.updated_at)
 )
 LEDGER_KIND = "license"
 MAX_IDEMPOTENCY_KEY = 100
@@ -201,8 +214,8 @@ class ItemFacts:
     royalty_rate: Decimal | None  # of the contributor's level, None when the level has none
 
 
-# An active, visible item with whether it has a size, and its contributor's level and
-# royalty rate: one query, compiled once.
+# An active, visible item with whether it has a size, its contributor's level and royalty
+# rate, and whether the buyer already used the idempotency key: one query, compiled once.
 _ITEM_FACTS = (
     select(
         MediaItem.id,
@@ -214,6 +227,12 @@ _ITEM_FACTS = (
         .exists(),
         User.contributor_level,
         RoyaltyRate.rate,
+        select(LicenseTransaction.id)
+        .where(
+            LicenseTransaction.buyer_id == bindparam("buyer_id"),
+            LicenseTransaction.idempotency_key == bindparam("key"),
+        )
+        .exists(),
     )
     .join(User, User.id == MediaItem.owner_id)
     .outerjoin(RoyaltyRate, RoyaltyRate.level == User.contributor_level)
@@ -225,15 +244,24 @@ _ITEM_FACTS = (
 )
 
 
-def _item_facts(session: Session, item_id: int, size_code: str) -> ItemFacts:
-    """The item if it is active and visible, with its contributor's royalty rate."""
-    row = session.execute(_ITEM_FACTS, {"item_id": item_id, "size_code": size_code}).one_or_none()
+def _item_facts(session: Session, request: LicenseRequest) -> tuple[ItemFacts | None, bool]:
+    """The item if it is active and visible, with its contributor's royalty rate, and
+    whether the request's idempotency key may have been used (always when no item)."""
+    params = {
+        "item_id": request.item_id,
+        "size_code": request.size_code,
+        "buyer_id": request.buyer.id,
+        "key": request.idempotency_key,
+    }
+    # A Core statement on the session's connection: no ORM work for plain columns.
+    row = session.connection().execute(_ITEM_FACTS, params).one_or_none()
     if row is None:
-        raise NotFound(f"item {item_id} is not available for licensing")
-    item_id_, kind, owner_id, extended_allowed, size_found, level, rate = row
-    return ItemFacts(
-        item_id_, MediaKind(kind), owner_id, bool(extended_allowed), bool(size_found), level, rate
+        return None, request.idempotency_key is not None
+    item_id, kind, owner_id, extended_allowed, size_found, level, rate, key_used = row
+    facts = ItemFacts(
+        item_id, MediaKind(kind), owner_id, bool(extended_allowed), bool(size_found), level, rate
     )
+    return facts, bool(key_used)
 
 
 def _check_license_fits(item: ItemFacts, license: License, request: LicenseRequest) -> None:
@@ -389,11 +417,12 @@ _BY_IDEMPOTENCY_KEY = select(LicenseTransaction).where(
 )
 
 
-def _existing(session: Session, buyer_id: int, key: str) -> LicenseTransaction | None:
+def existing_license(session: Session, buyer_id: int, key: str) -> LicenseTransaction | None:
+    """The buyer's license transaction recorded under this idempotency key, if any."""
     return session.scalar(_BY_IDEMPOTENCY_KEY, {"buyer_id": buyer_id, "key": key})
 
 
-def _replay(existing: LicenseTransaction, request: LicenseRequest) -> LicenseResult:
+def replay(existing: LicenseTransaction, request: LicenseRequest) -> LicenseResult:
     """The first result of an idempotent retry; Conflict if the key was used for another wish."""
     same = (
         existing.item_id == request.item_id
@@ -418,9 +447,8 @@ class _Checked:
     format_id: int | None
 
 
-def _check(session: Session, request: LicenseRequest) -> _Checked:
+def _check(session: Session, request: LicenseRequest, item: ItemFacts) -> _Checked:
     """Every refusal that does not depend on money, and the price."""
-    item = _item_facts(session, request.item_id, request.size_code)
     license = session.get(License, request.license_id)
     if license is None or not license.active:
         raise NotFound(f"license {request.license_id} is not available")
@@ -434,52 +462,118 @@ def _check(session: Session, request: LicenseRequest) -> _Checked:
     return _Checked(request, item, license, group, quote, format_id)
 
 
-def _record(session: Session, checked: _Checked) -> LicenseTransaction:
-    """Charge, pay the royalty, write the transaction row and count the download."""
-    request, item, quote = checked.request, checked.item, checked.quote
-    payment = _payment(request, checked.group, quote)
+@dataclass(frozen=True)
+class PreparedLicense:
+    """A license that passed every check but money: its ledger entries and its row.
+
+    `row` holds the license transaction's columns but `ledger_transaction_id` and
+    `created_at`, which recording fills in. Nothing of it is written yet.
+    """
+
+    request: LicenseRequest
+    entries: list[ledger.Entry]
+    memo: str
+    row: dict[str, object]
+
+    @property
+    def item_id(self) -> int:
+        return self.request.item_id
+
+
+def _license_row(checked: _Checked, payment: Payment, royalty: int) -> dict[str, object]:
+    """The columns of the license transaction row, but its ledger transaction and time."""
+    request, item = checked.request, checked.item
+    return {
+        "item_id": item.id,
+        "contributor_id": item.owner_id,
+        "license_id": checked.license.id,
+        "size_code": request.size_code,
+        "ext_options": request.ext_options,
+        "video_format_id": checked.format_id,
+        "buyer_id": request.buyer.id,
+        "group_id": checked.group.id if checked.group is not None else None,
+        "payment_method": payment.method,
+        "status": payment.status,
+        "currency": payment.currency,
+        "price_minor": payment.price_minor,
+        "vat_minor": payment.vat_minor,
+        "credits": payment.credits,
+        "royalty_minor": royalty,
+        "project": request.project,
+        "client": request.client,
+        "purchase_order": request.purchase_order,
+        "isbn": request.isbn,
+        "other": request.other,
+        "buyer_country": request.buyer_country,
+        "search_query": request.search_query,
+        "idempotency_key": request.idempotency_key,
+        "invoice_id": None,
+    }
+
+
+def prepare_license(session: Session, request: LicenseRequest) -> LicenseResult | PreparedLicense:
+    """Every check of `license_item` but money, and what recording the license will write.
+
+    Answers the first result instead when the request is an idempotent retry. Reads only,
+    but may create the ledger accounts the license will use. Raises what `license_item`
+    raises, but InsufficientFunds, which only recording can tell.
+    """
+    request = _validated(request)
+    key = request.idempotency_key
+    item, key_used = _item_facts(session, request)
+    if key is not None and key_used:
+        existing = existing_license(session, request.buyer.id, key)
+        if existing is not None:  # a retry: answered even if the item is gone since
+            return replay(existing, request)
+    if item is None:
+        raise NotFound(f"item {request.item_id} is not available for licensing")
+    checked = _check(session, request, item)
+    payment = _payment(request, checked.group, checked.quote)
     rate = item.royalty_rate
     if rate is None:
         rate = royalty_rate(session, item.contributor_level)
-    royalty = share(quote.amount_minor, rate)
-    entries = _ledger_entries(session, payment, item.owner_id, royalty, quote.amount_minor)
+    amount = checked.quote.amount_minor
+    royalty = share(amount, rate)
+    entries = _ledger_entries(session, payment, item.owner_id, royalty, amount)
     memo = f"item {item.id} {checked.license.name} {request.size_code}"
-    posting = ledger.prepare(session, LEDGER_KIND, memo, entries)
-    transaction = LicenseTransaction(
-        item_id=item.id,
-        contributor_id=item.owner_id,
-        license_id=checked.license.id,
-        size_code=request.size_code,
-        ext_options=request.ext_options,
-        video_format_id=checked.format_id,
-        buyer_id=request.buyer.id,
-        group_id=checked.group.id if checked.group is not None else None,
-        payment_method=payment.method,
-        status=payment.status,
-        currency=payment.currency,
-        price_minor=payment.price_minor,
-        vat_minor=payment.vat_minor,
-        credits=payment.credits,
-        royalty_minor=royalty,
-        ledger_transaction_id=posting.transaction.id,
-        project=request.project,
-        client=request.client,
-        purchase_order=request.purchase_order,
-        isbn=request.isbn,
-        other=request.other,
-        buyer_country=request.buyer_country,
-        search_query=request.search_query,
-        idempotency_key=request.idempotency_key,
-        invoice_id=None,
-        created_at=utcnow(),
-    )
-    # A plain INSERT rather than the unit of work: this is the hot path of every sale.
-    row = {column: getattr(transaction, column) for column in _LICENSE_COLUMNS}
-    transaction.id = session.execute(_INSERT_LICENSE, row).scalar_one()
-    # The balances come last: their row locks are what concurrent buyers wait for.
-    ledger.settle(session, posting)
-    session.execute(_COUNT_DOWNLOAD, {"item_id": item.id})
-    make_transient_to_detached(transaction)  # persistent without a second INSERT
+    return PreparedLicense(request, entries, memo, _license_row(checked, payment, royalty))
+
+
+def detached_transaction(transaction_id: int, row: dict[str, object]) -> LicenseTransaction:
+    """A LicenseTransaction object for a row written with plain SQL (no second INSERT)."""
+    transaction = LicenseTransaction(id=transaction_id, **row)
+    make_transient_to_detached(transaction)
+    return transaction
+
+
+def _record(session: Session, prepared: PreparedLicense) -> LicenseTransaction | None:
+    """Charge, pay the royalty, write the transaction row and count the download.
+
+    None, with nothing written, when the buyer's idempotency key was taken meanwhile by a
+    concurrent request. A refusal (InsufficientFunds) takes back everything it wrote.
+    """
+    posting = ledger.prepare(session, LEDGER_KIND, prepared.memo, prepared.entries)
+    row = {
+        **prepared.row,
+        "ledger_transaction_id": posting.transaction.id,
+        "created_at": utcnow(),
+    }
+    # Plain Core statements rather than the unit of work: this is the hot path of every sale.
+    conn = session.connection()
+    transaction_id = conn.execute(_INSERT_LICENSE[conn.dialect.name], row).scalar_one_or_none()
+    if transaction_id is None:
+        ledger.undo(session, posting)
+        return None
+    moved: list[int] = []
+    try:
+        # The balances come last: their row locks are what concurrent buyers wait for.
+        ledger.settle(session, posting, moved)
+    except InsufficientFunds:
+        conn.execute(_DELETE_LICENSE, {"transaction_id": transaction_id})
+        ledger.undo(session, posting, moved)
+        raise
+    conn.execute(_COUNT_DOWNLOAD, {"item_id": prepared.item_id})
+    transaction = detached_transaction(transaction_id, row)
     session.add(transaction)
     return transaction
 
@@ -491,28 +585,22 @@ def license_item(session: Session, request: LicenseRequest) -> LicenseResult:
     (item missing, not active or hidden; license unknown, inactive or outside the buyer's
     group scope), InvalidParameter (size, options, product type, extended terms, input),
     InsufficientFunds (balance or credits short), Conflict (idempotency key reused for a
-    different request). The same buyer and idempotency key return the first result
-    without charging again, also when two such requests race.
+    different request). A refusal leaves nothing of this license in the transaction. The
+    same buyer and idempotency key return the first result without charging again, also
+    when two such requests race.
     """
-    request = _validated(request)
-    key = request.idempotency_key
-    if key is not None:
-        existing = _existing(session, request.buyer.id, key)
-        if existing is not None:
-            return _replay(existing, request)
-    checked = _check(session, request)
-    try:
-        # A savepoint: a refusal while settling (InsufficientFunds) or a lost idempotency
-        # race takes back everything this license wrote, and nothing else.
-        with session.begin_nested():
-            transaction = _record(session, checked)
-    except IntegrityError:
-        # A concurrent request with the same key won the unique constraint: its charge
-        # stands, ours was rolled back with the savepoint.
-        existing = None if key is None else _existing(session, request.buyer.id, key)
+    prepared = prepare_license(session, request)
+    if isinstance(prepared, LicenseResult):
+        return prepared
+    transaction = _record(session, prepared)
+    if transaction is None:
+        # A concurrent request with the same key won: its charge stands, ours was undone.
+        request = prepared.request
+        key = request.idempotency_key
+        existing = None if key is None else existing_license(session, request.buyer.id, key)
         if existing is None:
-            raise
-        return _replay(existing, request)
+            raise Conflict("the license could not be recorded; try again")
+        return replay(existing, request)
     return LicenseResult(transaction, download_path(transaction.id))
 
 

@@ -6,8 +6,9 @@ Policy: a license may be transferred when it was bought with the TRANSFER_RIGHTS
 option (bit 16); by its buyer, or by a group-admin of the buyer's group; at most once per
 transaction (the transfer table's unique transaction id). Both parties are objects of the
 Depositphotos keys (company, fullName, address, city, state, zip, email, phone, country,
-website); each needs a name (`fullName` or `company`), every value is text within its
-length, and an email must look like one. A batch of transactions transfers all or none.
+website, and the SDK's ein, vat, taxId, countryName); each needs a name (`fullName` or
+`company`), every value is text within its length, and an email must look like one. A
+batch of transactions transfers all or none.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ PARTY_FIELD_LIMITS: dict[str, int] = {
     "phone": 40,
     "country": 100,
     "website": 300,
+    # Legal identifiers the official Depositphotos SDK sends with a party (LegalInfo).
+    "ein": 40,
+    "vat": 40,
+    "taxId": 40,
+    "countryName": 100,
 }
 NAME_FIELDS = ("fullName", "company")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
@@ -218,6 +224,16 @@ def transfer_of(session: Session, transaction_id: int) -> TransferView | None:
         select(LicenseTransfer).where(LicenseTransfer.transaction_id == transaction_id)
     )
     return _view(transfer) if transfer is not None else None
+
+
+def transfers_of(session: Session, transaction_ids: Sequence[int]) -> dict[int, TransferView]:
+    """The transfers of those of the transactions that were transferred, by transaction id."""
+    if not transaction_ids:
+        return {}
+    rows = session.scalars(
+        select(LicenseTransfer).where(LicenseTransfer.transaction_id.in_(list(transaction_ids)))
+    )
+    return {row.transaction_id: _view(row) for row in rows}
 
 
 # -- listing ----------------------------------------------------------------------------

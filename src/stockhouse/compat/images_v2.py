@@ -46,6 +46,7 @@ THUMBNAIL_RENDITION = "thumb170"
 IMAGE_RENDITION = "large"
 MAX_NUMBER_DIGITS = 18  # longer digit strings are "huge": clamped (limit) or past the end
 MAX_PARAMETER_LENGTH = 4000
+MAX_ACCEPT_ENTRIES = 50  # media ranges of an Accept header that are looked at
 _EXTENSION = re.compile(r"[a-z0-9]{1,16}")
 # Characters XML 1.0 cannot carry at all (a title may hold them; the XML must stay valid).
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -90,6 +91,9 @@ REF_EXTENSION = 109
 REF_SEARCH = 110
 REF_UNAUTHORIZED = 401
 REF_FORBIDDEN = 403
+REF_METHOD = 405
+READ_METHODS = frozenset({"GET", "HEAD"})
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _invalid(ref: int, name: str) -> ImagesV2Error:
@@ -311,15 +315,36 @@ def list_images(runtime: Runtime, request: Request, wanted: ListRequest) -> dict
 # -- wire -------------------------------------------------------------------------------
 
 
+_JSON_TYPES = frozenset({"application/json", "text/json"})
+_XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+def _quality(parameters: list[str]) -> float:
+    """The `q` of one Accept entry (1 when absent; 0, never chosen, when unreadable)."""
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
+
+
 def wants_xml(accept: str | None) -> bool:
-    """XML when the first of JSON and XML named in Accept is XML; JSON otherwise."""
-    for part in (accept or "").lower().split(","):
-        media = part.split(";")[0].strip()
-        if media in ("application/json", "text/json"):
-            return False
-        if media in ("application/xml", "text/xml"):
-            return True
-    return False
+    """XML when Accept prefers an XML type to a JSON one: the higher `q` wins, on a tie the
+    one named first; JSON when neither is named (or both are refused with q=0)."""
+    best: tuple[float, bool] | None = None
+    for part in (accept or "").lower().split(",")[:MAX_ACCEPT_ENTRIES]:
+        media, *parameters = part.split(";")
+        media = media.strip()
+        if media not in _JSON_TYPES and media not in _XML_TYPES:
+            continue
+        quality = _quality(parameters)
+        if quality > 0 and (best is None or quality > best[0]):
+            best = (quality, media in _XML_TYPES)
+    return best is not None and best[1]
 
 
 def _fill(parent: ET.Element, value: Any) -> None:
@@ -367,9 +392,14 @@ def _answer(runtime: Runtime, request: Request) -> dict[str, Any]:
 
 
 async def get_images(request: Request) -> Response:
-    """`GET /api/2/images`."""
+    """`GET /api/2/images` (any other HTTP method: 405 in the API's error form)."""
     runtime: Runtime = request.app.state.runtime
     xml = wants_xml(request.headers.get("accept"))
+    if request.method not in READ_METHODS:
+        summary = f"Method not allowed: {request.method[:16]}"
+        response = render({"ref": REF_METHOD, "summary": summary}, "error", xml, 405)
+        response.headers["Allow"] = "GET, HEAD"
+        return response
     try:
         document = await asyncio.to_thread(_answer, runtime, request)
     except InvalidParameter as error:
@@ -385,4 +415,8 @@ async def get_images(request: Request) -> Response:
 
 
 def images_v2_routes() -> list[BaseRoute]:
-    return [Route("/api/2/images", get_images, methods=["GET"])]
+    # Other methods reach get_images too, for the API's own 405 answer (not Starlette's).
+    return [
+        Route("/api/2/images", get_images, methods=ANY_METHOD),
+        Route("/api/2/images/", get_images, methods=ANY_METHOD),
+    ]

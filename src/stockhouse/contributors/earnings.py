@@ -172,3 +172,41 @@ def recent_downloads(
         )
         for t, name in rows
     ]
+
+
+DEFAULT_CHART_MONTHS = 12
+MAX_CHART_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class MonthEarnings:
+    """One calendar month of a contributor's earnings (the web page's chart)."""
+
+    period: Period
+    label: str  # "2026-03", the month in the contributor's time zone
+    earnings: Earnings
+
+
+def earnings_by_month(
+    session: Session,
+    contributor: User,
+    *,
+    months: int = DEFAULT_CHART_MONTHS,
+    currency: str = DEFAULT_CURRENCY,
+    now: datetime | None = None,
+) -> list[MonthEarnings]:
+    """Royalties and downloads of each of the last `months` calendar months (in the
+    contributor's time zone), oldest first, the current month last."""
+    if isinstance(months, bool) or not 1 <= months <= MAX_CHART_MONTHS:
+        raise InvalidParameter("months", f"months must be 1-{MAX_CHART_MONTHS}")
+    validate_currency(currency)
+    moment = now or utcnow()
+    zone = zone_of(contributor.timezone)
+    found = []
+    for back in range(months - 1, -1, -1):
+        period = calendar_month(moment, zone, months_back=back)
+        assert period.since is not None
+        label = period.since.astimezone(zone).strftime("%Y-%m")
+        earned = _earnings(session, contributor.id, currency, period)
+        found.append(MonthEarnings(period, label, earned))
+    return found

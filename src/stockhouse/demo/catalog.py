@@ -11,7 +11,7 @@ import logging
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -96,6 +96,17 @@ def plan_catalog(total: int) -> list[DemoItem]:
                 orientation=rng.choice(PHOTO_ORIENTATIONS),
             )
         )
+    return _with_an_archived_photo(plan)
+
+
+def _with_an_archived_photo(plan: list[DemoItem]) -> list[DemoItem]:
+    """contract.md promises hidden (archived) photos; the slots alone may archive none."""
+    if any(i.kind == "photo" and i.status == "archived" for i in plan):
+        return plan
+    for position, item in enumerate(plan):
+        if item.kind == "photo" and item.owner == "contributor" and item.status == "active":
+            plan[position] = replace(item, status="archived")
+            break
     return plan
 
 

@@ -43,7 +43,7 @@ with warnings.catch_warnings():
     from pyftpdlib.exceptions import AuthenticationFailed as FtpAuthenticationFailed
     from pyftpdlib.exceptions import AuthorizerError, FilesystemError
     from pyftpdlib.filesystems import AbstractedFS
-    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.handlers import DTPHandler, FTPHandler
     from pyftpdlib.ioloop import IOLoop
     from pyftpdlib.servers import ThreadedFTPServer
 
@@ -209,6 +209,19 @@ class ContributorAuthorizer(DummyAuthorizer):  # type: ignore[misc]  # pyftpdlib
         return "Goodbye."
 
 
+class InboxDTPHandler(DTPHandler):  # type: ignore[misc]  # pyftpdlib is untyped
+    """The data channel; marks a fully received file before the client hears "226"."""
+
+    def close(self) -> None:
+        # pyftpdlib answers "226" before its on_file_received hook runs, so a client that
+        # calls ProcessFilesFromFTP right after its upload would race that hook.
+        if not self._closed and self.receive and self.transfer_finished and self.file_obj:
+            if not self.file_obj.closed:
+                self.file_obj.close()
+            mark_completed(self.file_obj.name)
+        super().close()
+
+
 class InboxFTPHandler(FTPHandler):  # type: ignore[misc]  # pyftpdlib is untyped
     """One contributor's FTP session (per-server settings are set on a subclass)."""
 
@@ -219,6 +232,7 @@ class InboxFTPHandler(FTPHandler):  # type: ignore[misc]  # pyftpdlib is untyped
     auth_failed_timeout = AUTH_FAILED_DELAY_S
     permit_foreign_addresses = False
     permit_privileged_ports = False
+    dtp_handler = InboxDTPHandler
     use_sendfile = False
     max_upload_bytes = MAX_UPLOAD_BYTES
 
@@ -233,10 +247,6 @@ class InboxFTPHandler(FTPHandler):  # type: ignore[misc]  # pyftpdlib is untyped
     def ftp_STOU(self, line: str) -> None:
         # STOU picks the name itself and writes outside the checks of InboxFilesystem.open.
         self.respond("502 STOU is not supported; upload with STOR and a file name.")
-
-    def on_file_received(self, file: str) -> None:
-        # The whole file arrived: "process inbox" may take it at once.
-        mark_completed(file)
 
     def on_incomplete_file_received(self, file: str) -> None:
         # A truncated picture or clip must not become an item: remove it, the client

@@ -36,6 +36,7 @@ JOB_MODULES: list[str] = [
     "stockhouse.jobs.builtin",
     "stockhouse.ingest.jobs",
     "stockhouse.search.indexing",
+    "stockhouse.generation.jobs",
 ]
 
 DEFAULT_RETRIES = 3

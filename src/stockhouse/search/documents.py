@@ -129,6 +129,7 @@ FILTER_BOOL_FIELDS = (
     "ai_generated",
     "people_only",
     "model_release",
+    "searchable",  # active and visible: what a default query sees, as one term
 )
 FILTER_RAW_FIELDS = ("username", "extension", "people_gender", "people_age", "people_race")
 TEXT_SORT_FIELDS = ("name_key", "username_key", "extension_key")
@@ -535,6 +536,7 @@ def to_tantivy(doc: ItemDocument, summary: bytes | None = None) -> tantivy.Docum
         "ai_generated": doc.ai_generated,
         "people_only": doc.people_only,
         "model_release": doc.has_model_release,
+        "searchable": doc.status == ItemStatus.ACTIVE and bool(doc.visible),
     }
     for name, flag in flags.items():
         document.add_boolean(name, bool(flag))

@@ -62,7 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, REGCONFIG, TSQUERY, TSVECTOR
 
-from stockhouse.catalog.models import ItemStatus, ReleaseType
+from stockhouse.catalog.models import ItemStatus, MediaKind, ReleaseType
 from stockhouse.catalog.translations import DEFAULT_LANGUAGE
 from stockhouse.errors import InvalidParameter
 from stockhouse.runtime import Runtime
@@ -300,6 +300,10 @@ def _attribute_conditions(doc: FromClause, query: SearchQuery) -> list[ColumnEle
     conditions += _any_of(c.orientation, [o.value for o in query.orientations])
     conditions += _any_of(c.color, query.colors)
     conditions += _any_of(c.video_standard, query.video_standards)
+    if query.footage_standards:
+        standard = func.coalesce(c.video_standard, 0)
+        chosen = sorted(query.footage_standards)
+        conditions.append(or_(c.kind != MediaKind.VIDEO.value, standard.in_(chosen)))
     for name in FLAGS:
         if getattr(query, name) is not None:
             conditions.append(c[name].is_(getattr(query, name)))

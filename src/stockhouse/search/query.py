@@ -189,6 +189,9 @@ class SearchQuery:
     series_id: int | None = None
     video_standards: frozenset[int] = frozenset()  # Pond5 "vs" codes (bm bits hd, pal...)
     has_model_release: bool | None = None  # Pond5 bm bit 256
+    # Pond5 bm video bits: videos must have one of these "vs" codes (a video without one
+    # counts as 0, Multimedia / Unknown); items of other kinds pass unrestricted.
+    footage_standards: frozenset[int] = frozenset()
     sort: tuple[SortKey, ...] = (SortKey(SortField.RELEVANCE),)
     offset: int = 0
     limit: int = DEFAULT_LIMIT

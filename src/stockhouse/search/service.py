@@ -138,7 +138,14 @@ def validate_query(query: SearchQuery) -> SearchQuery:
             raise InvalidParameter(name, f"{name} needs a time zone")
     if len(query.item_ids) > MAX_ITEM_IDS or len(query.exclude_item_ids) > MAX_ITEM_IDS:
         raise InvalidParameter("item_ids", f"at most {MAX_ITEM_IDS} item ids")
-    for name in ("author_ids", "author_usernames", "category_ids", "extensions", "kinds"):
+    for name in (
+        "author_ids",
+        "author_usernames",
+        "category_ids",
+        "extensions",
+        "kinds",
+        "footage_standards",
+    ):
         if len(getattr(query, name)) > MAX_FILTER_VALUES:
             raise InvalidParameter(name, f"at most {MAX_FILTER_VALUES} values")
     lang = validate_language(query.lang or DEFAULT_LANGUAGE)
@@ -146,7 +153,10 @@ def validate_query(query: SearchQuery) -> SearchQuery:
         word for word in (clean_text(k).strip() for k in query.exclude_keywords) if word
     )[:MAX_EXCLUDE_KEYWORDS]
     text = clean_text(query.text)
-    cleaned = dataclasses.replace(query, text=text, lang=lang, exclude_keywords=keywords)
+    cleaned = query
+    if (text, lang, keywords) != (query.text, query.lang, query.exclude_keywords):
+        # Copying a query costs more than the rest of the checks: only when it changes.
+        cleaned = dataclasses.replace(query, text=text, lang=lang, exclude_keywords=keywords)
     return apply_field_terms(cleaned, parse_text(text))
 
 

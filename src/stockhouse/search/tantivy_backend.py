@@ -12,16 +12,18 @@ through Tantivy's query-language parser, so no user input is ever read as query 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
 
-from stockhouse.catalog.models import ItemStatus, Orientation
+from stockhouse.catalog.models import ItemStatus, MediaKind, Orientation
 from stockhouse.catalog.translations import DEFAULT_LANGUAGE
 from stockhouse.errors import InvalidParameter
 from stockhouse.runtime import Runtime
@@ -42,7 +44,7 @@ from stockhouse.search.text import ParsedText, parse_text
 
 log = logging.getLogger("stockhouse.search")
 
-SCHEMA_VERSION = 2  # bump when documents.tantivy_schema changes: a new index is built
+SCHEMA_VERSION = 3  # bump when documents.tantivy_schema changes: a new index is built
 INDEX_DIR = Path("search") / "tantivy"
 READY_MARKER = "stockhouse-complete"  # written once a full build has committed
 RELOAD_INTERVAL_S = 0.2  # how stale a reader may be, at most
@@ -51,6 +53,9 @@ REBUILD_HEAP_BYTES = 256_000_000
 REBUILD_THREADS = 2
 WRITER_WAIT_S = 5.0  # how long to wait for this process's own writer before giving up
 SUMMARY_CACHE_ITEMS = 50_000  # decoded summaries kept per process (~1 KiB each)
+# In a process that froze its start-up objects (a server), summaries cached since the last
+# freeze are frozen too once there are this many: see SummaryCache.
+SUMMARY_REFREEZE_ITEMS = 5_000
 
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
@@ -101,8 +106,7 @@ class TantivySearchBackend:
         self._pending_lock = threading.Lock()
         self._pending: set[int] = set()
         self._reloaded_at = time.monotonic()
-        # item id -> (revision, decoded summary): a page of popular items decodes nothing.
-        self._summaries: dict[int, tuple[int, StoredSummary]] = {}
+        self._summaries = SummaryCache(SUMMARY_CACHE_ITEMS)
 
     @property
     def is_complete(self) -> bool:
@@ -146,18 +150,15 @@ class TantivySearchBackend:
         cache = self._summaries
         found: list[StoredSummary] = []
         for item_id, revision, address in zip(ids, revisions, addresses, strict=True):
-            cached = cache.get(item_id)
-            if cached is not None and cached[0] == revision:
-                found.append(cached[1])
-                continue
-            blob = searcher.doc(address).get_first(docs.SUMMARY_FIELD)
-            summary = decode_summary(blob) if isinstance(blob, bytes) else None
+            summary = cache.get(item_id, revision)
             if summary is None:
-                return None
-            if len(cache) >= SUMMARY_CACHE_ITEMS:
-                cache.clear()  # cheaper than LRU bookkeeping on every hit; refills in pages
-            cache[item_id] = (int(revision or 0), summary)
+                blob = searcher.doc(address).get_first(docs.SUMMARY_FIELD)
+                summary = decode_summary(blob) if isinstance(blob, bytes) else None
+                if summary is None:
+                    return None
+                cache.put(item_id, int(revision or 0), summary)
             found.append(summary)
+        cache.settle()
         return found
 
     def build_query(self, query: SearchQuery, parsed: ParsedText) -> tuple[tantivy.Query, bool]:
@@ -252,6 +253,12 @@ class TantivySearchBackend:
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         """One query per filter the SearchQuery sets (empty sets and None set nothing)."""
         result: list[tantivy.Query] = []
+        # The default (active and visible) is one term on one flag: intersecting the two
+        # near-full postings of status and visibility doubled a common word's cost.
+        searchable = query.statuses == {ItemStatus.ACTIVE} and query.visible is True
+        statuses = () if searchable else query.statuses
+        if searchable:
+            result.append(self._term("searchable", True))
         sets: list[tuple[str, Iterable[object]]] = [
             ("kind", [docs.KIND_CODES[k] for k in query.kinds]),
             ("orientation", [docs.ORIENTATION_CODES[o] for o in query.orientations]),
@@ -260,7 +267,7 @@ class TantivySearchBackend:
             ("username", query.author_usernames),
             ("category", query.category_ids),
             ("extension", [e.lower().lstrip(".") for e in query.extensions]),
-            ("status", [docs.STATUS_CODES[s] for s in query.statuses]),
+            ("status", [docs.STATUS_CODES[s] for s in statuses]),
             ("id", query.item_ids),
             ("video_standard", query.video_standards),
         ]
@@ -269,7 +276,7 @@ class TantivySearchBackend:
             if chosen:
                 result.append(self._any_of(field, chosen))
         flags = {
-            "visible": query.visible,
+            "visible": None if searchable else query.visible,
             "editorial": query.editorial,
             "ai_generated": query.ai_generated,
             "exclusive": query.exclusive,
@@ -288,7 +295,26 @@ class TantivySearchBackend:
         result += self._ranges(query)
         if query.series_id is not None:
             result.append(self._term("series", query.series_id))
+        if query.footage_standards:
+            result.append(self._footage(query.footage_standards))
         return result
+
+    def _footage(self, standards: frozenset[int]) -> tantivy.Query:
+        """Items that are not videos, and videos with one of `standards` (a video without a
+        standard counts as 0)."""
+        must, should, must_not = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
+        video = self._term("kind", docs.KIND_CODES[MediaKind.VIDEO])
+        everything = tantivy.Query.all_query()
+        not_video = tantivy.Query.boolean_query([(must, everything), (must_not, video)])
+        chosen = [(should, self._any_of("video_standard", sorted(standards)))]
+        if 0 in standards:
+            has_standard = self._range("video_standard", 0, None)
+            without = tantivy.Query.boolean_query([(must, everything), (must_not, has_standard)])
+            chosen.append((should, without))
+        videos = tantivy.Query.boolean_query(
+            [(must, video), (must, tantivy.Query.boolean_query(chosen))]
+        )
+        return tantivy.Query.boolean_query([(should, not_video), (should, videos)])
 
     def _ranges(self, query: SearchQuery) -> list[tantivy.Query]:
         bounds: list[tuple[str, int | None, int | None]] = [
@@ -439,6 +465,53 @@ class TantivySearchBackend:
     def document_count(self) -> int:
         """How many items the index holds (every status)."""
         return int(self.searcher().num_docs)
+
+
+class SummaryCache:
+    """Decoded summaries by item id and revision, the least recently used dropped first.
+
+    A page of popular items decodes nothing. The cache is most of what a serving process
+    allocates after start-up, and its entries live long: Python's full collections walk
+    every tracked object they have not been told to skip, so a cache of tens of thousands
+    of summaries made them take tens of milliseconds, inside a search. A server freezes its
+    start-up objects (stockhouse.app.freeze_startup_objects); in such a process `settle`
+    freezes the cached summaries too, every SUMMARY_REFREEZE_ITEMS new ones, after a young
+    collection (frozen objects are still freed by reference counting when evicted, and
+    summaries hold no reference cycles). Processes that never froze are left alone.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[int, tuple[int, StoredSummary]] = OrderedDict()
+        self._added = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, item_id: int, revision: object) -> StoredSummary | None:
+        """The cached summary of `item_id` if it was decoded at `revision`."""
+        entry = self._entries.get(item_id)
+        if entry is None or entry[0] != revision:
+            return None
+        self._entries.move_to_end(item_id)
+        return entry[1]
+
+    def put(self, item_id: int, revision: int, summary: StoredSummary) -> None:
+        entries = self._entries
+        entries[item_id] = (revision, summary)
+        entries.move_to_end(item_id)
+        if len(entries) > self.capacity:
+            entries.popitem(last=False)
+        self._added += 1
+
+    def settle(self) -> None:
+        """Freeze the summaries added since the last freeze, in a process that freezes."""
+        if self._added < SUMMARY_REFREEZE_ITEMS:
+            return
+        self._added = 0
+        if gc.get_freeze_count() and gc.isenabled():
+            gc.collect(1)  # young cycles die rather than being frozen
+            gc.freeze()
 
 
 def _languages(lang: str) -> list[str]:

@@ -261,15 +261,26 @@ class Sorter:
         ones), so a run is known whole once the window reaches past it.
         """
         margin = max(SCAN_MARGIN, (offset + limit) // SCORE_MARGIN_DIVISOR)
-        before = margin
+        before = after = margin
         while True:
             start = max(0, offset - before)
-            wanted = offset + limit + margin - start
+            wanted = offset + limit + after - start
             hits, total = self._search(query, spec, wanted, start, count)
             first = offset - start
-            if start == 0 or first >= len(hits) or hits[0][0] != hits[first][0]:
+            if first >= len(hits):
                 return hits, start, total, len(hits) < wanted
-            before *= SCORE_MARGIN_GROWTH
+            last = min(first + limit, len(hits)) - 1
+            # Widen the side(s) where the run at the page's edge may go on past the window:
+            # each search costs about the same (Tantivy collects every hit above its end),
+            # so closing both runs here is cheaper than fetching the last one on its own.
+            start_cut = start > 0 and hits[0][0] == hits[first][0]
+            end_cut = len(hits) == wanted and hits[-1][0] == hits[last][0]
+            if not start_cut and not end_cut:
+                return hits, start, total, len(hits) < wanted
+            if start_cut:
+                before *= SCORE_MARGIN_GROWTH
+            if end_cut:
+                after *= SCORE_MARGIN_GROWTH
 
     def _all_by_ascending_score(self, query: tantivy.Query) -> tuple[list[Hit], int, int, bool]:
         """Every hit, least relevant first (Tantivy only returns the best first)."""

@@ -11,6 +11,7 @@ parts programmatically, never by pasting user text into a query language.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -131,8 +132,22 @@ def _word(content: str) -> str:
     return " ".join(content.split())[:MAX_TERM_LENGTH]
 
 
+PARSED_CACHE_SIZE = 1024  # parsed texts kept: the service and the backend parse each text
+
+
 def parse_text(text: str) -> ParsedText:
-    """Parse a search text; never raises, whatever `text` holds."""
+    """Parse a search text; never raises, whatever `text` holds.
+
+    Texts of up to MAX_QUERY_LENGTH characters are parsed once and shared (ParsedText is
+    immutable); longer ones are cut first, so the cache never holds more than that.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        return _parse(clean_text(text))
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _parse(text: str) -> ParsedText:
     text = clean_text(text)
     id_match = _ITEM_ID.fullmatch(text.strip())
     item_id = int(id_match.group(1)) if id_match else None

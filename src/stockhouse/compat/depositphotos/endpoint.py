@@ -10,15 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
+from urllib.parse import parse_qsl
+from weakref import WeakKeyDictionary
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import ApiKind
+from stockhouse.accounts.tokens import digest
 from stockhouse.compat.depositphotos import wire
 from stockhouse.compat.phpquery import merge, parse_pairs
 from stockhouse.errors import AuthenticationFailed, DomainError
@@ -27,8 +32,11 @@ from stockhouse.runtime import Runtime
 log = logging.getLogger("stockhouse.compat.depositphotos")
 
 MAX_BODY_BYTES = 1_000_000
+MAX_FIELDS = 5000
 MAX_KEY_CHARS = 200
 SESSION_PARAMS = ("dp_session_id", "dp_sessionid")
+CREDENTIAL_CACHE_TTL_S = 5.0
+MAX_CACHED_CREDENTIALS = 10_000
 
 
 class BadBody(Exception):
@@ -42,13 +50,18 @@ async def _body_params(request: Request) -> dict[str, Any]:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise BadBody("request body is too large")
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form(max_files=4, max_fields=5000)
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=4, max_fields=MAX_FIELDS)
         pairs = [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]
         return parse_pairs(pairs)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise BadBody("request body is too large")
+    body = await _limited_body(request)
+    if content_type == "application/x-www-form-urlencoded":
+        # parse_qsl on the whole (size-limited) body: a fraction of the streaming parser's cost
+        try:
+            text = body.decode("utf-8", "replace")
+            return parse_pairs(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS))
+        except ValueError as exc:
+            raise BadBody("the form has too many fields") from exc
     if not body.strip():
         return {}
     if content_type == "application/json" or body.lstrip()[:1] in (b"{", b"["):
@@ -60,6 +73,15 @@ async def _body_params(request: Request) -> dict[str, Any]:
             raise BadBody("the JSON body must be an object")
         return document
     return {}
+
+
+async def _limited_body(request: Request) -> bytes:
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise BadBody("request body is too large")
+    return bytes(received)
 
 
 def _api_key(request: Request, params: wire.Params) -> str:
@@ -77,36 +99,103 @@ def _session_token(params: wire.Params) -> str | None:
     return None
 
 
-def execute(runtime: Runtime, call: wire.Call) -> dict[str, Any]:
-    """Authenticate the key (and the session when the command needs one), run the handler."""
+class CredentialCache:
+    """Recently verified API keys of one runtime: key digest -> (credential id, expiry).
+
+    Resolving a key costs a database round trip on every call; a key seen valid within
+    CREDENTIAL_CACHE_TTL_S is trusted without one (so a disabled key keeps working for at
+    most that long in each server process). Sessions are always checked in the database.
+    """
+
+    def __init__(self, ttl_s: float = CREDENTIAL_CACHE_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[int, float]] = {}
+
+    def get(self, key: str) -> int | None:
+        entry = self._entries.get(digest(key))
+        if entry is None or entry[1] <= time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, key: str, credential_id: int) -> None:
+        if len(self._entries) >= MAX_CACHED_CREDENTIALS:
+            self._entries.clear()
+        self._entries[digest(key)] = (credential_id, time.monotonic() + self.ttl_s)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_credential_caches: WeakKeyDictionary[Runtime, CredentialCache] = WeakKeyDictionary()
+
+
+def credential_cache(runtime: Runtime) -> CredentialCache:
+    """The runtime's cache of verified keys (one per runtime, so tests never share one)."""
+    cache = _credential_caches.get(runtime)
+    if cache is None:
+        cache = _credential_caches[runtime] = CredentialCache()
+    return cache
+
+
+def _resolve_key(session: Session, call: wire.Call) -> int:
+    try:
+        credential = accounts.resolve_credential(session, call.api_key, ApiKind.DEPOSITPHOTOS)
+    except AuthenticationFailed as exc:
+        raise wire.illegal_api_key() from exc
+    return credential.id
+
+
+def _resolve_login(session: Session, call: wire.Call, token: str) -> None:
+    """The session's user; a session made under another API key (or none) is refused."""
+    try:
+        login = accounts.resolve_session(session, token)
+    except AuthenticationFailed as exc:
+        raise wire.illegal_session() from exc
+    if login.credential_id != call.credential_id:
+        raise wire.illegal_session()
+    call.user_id = login.user_id
+    call.session_token = token
+
+
+def authenticate(runtime: Runtime, call: wire.Call) -> wire.Command:
+    """Check the key (and the session when the command needs one or one is given); the
+    command to run. Errors in the catalogue's order: key, command, session."""
     name = call.params.text("dp_command")
     if not name:
         raise wire.undefined_command()
     spec = wire.COMMANDS.get(name)
-    with runtime.db.session() as session:
-        try:
-            credential = accounts.resolve_credential(session, call.api_key, ApiKind.DEPOSITPHOTOS)
-        except AuthenticationFailed as exc:
-            raise wire.illegal_api_key() from exc
-        call.credential_id = credential.id
+    token = _session_token(call.params)
+    cache = credential_cache(runtime)
+    cached = cache.get(call.api_key)
+    if cached is not None and (spec is None or not (spec.needs_session or token)):
+        call.credential_id = cached
         if spec is None:
             raise wire.command_not_found()
-        token = _session_token(call.params)
+        return spec
+    with runtime.db.session() as session:
+        call.credential_id = cached if cached is not None else _resolve_key(session, call)
+        cache.put(call.api_key, call.credential_id)
+        if spec is None:
+            raise wire.command_not_found()
         if spec.needs_session or token:
             if not token:
                 raise wire.illegal_session()
-            try:
-                login = accounts.resolve_session(session, token)
-            except AuthenticationFailed as exc:
-                raise wire.illegal_session() from exc
-            call.user_id = login.user_id
-            call.session_token = token
-    return spec.handler(call)
+            _resolve_login(session, call, token)
+    return spec
 
 
-def _run(runtime: Runtime, call: wire.Call) -> dict[str, Any]:
+def execute(runtime: Runtime, call: wire.Call) -> dict[str, Any]:
+    """Authenticate the key (and the session when the command needs one), run the handler."""
+    return authenticate(runtime, call).handler(call)
+
+
+def _run(runtime: Runtime, call: wire.Call) -> dict[str, Any] | bytes:
+    """The answer envelope (bytes when the handler's fields came pre-encoded)."""
     try:
-        return wire.success(execute(runtime, call))
+        fields = execute(runtime, call)
+        if isinstance(fields, wire.Encoded):
+            return wire.success_bytes(fields)
+        return wire.success(fields)
     except wire.DpError as exc:
         return wire.failure(exc)
     except DomainError as exc:
@@ -116,13 +205,28 @@ def _run(runtime: Runtime, call: wire.Call) -> dict[str, Any]:
         return wire.failure(wire.internal_error())
 
 
+_base_urls: dict[tuple[Any, ...], str] = {}
+MAX_BASE_URLS = 1000
+
+
 def base_url(request: Request) -> str:
+    """The configured public base URL, else the one the request came to (memoised per
+    scheme, host header and root path: it is on every answer's picture URLs)."""
     runtime: Runtime = request.app.state.runtime
-    configured = runtime.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if runtime.settings.base_url:
+        return runtime.settings.base_url.rstrip("/")
+    scope = request.scope
+    host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+    key = (scope.get("scheme"), host, scope.get("root_path"), str(scope.get("server")))
+    found = _base_urls.get(key)
+    if found is None:
+        if len(_base_urls) >= MAX_BASE_URLS:
+            _base_urls.clear()
+        found = _base_urls[key] = str(request.base_url).rstrip("/")
+    return found
 
 
-async def dispatch(request: Request) -> JSONResponse:
+async def dispatch(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
         body = await _body_params(request)
@@ -133,7 +237,13 @@ async def dispatch(request: Request) -> JSONResponse:
         return JSONResponse(wire.failure(wire.invalid_param("body", str(exc))))
     except wire.DpError as exc:
         return JSONResponse(wire.failure(exc))
-    answer = await asyncio.to_thread(_run, runtime, call)
+    spec = wire.COMMANDS.get(str(params.raw("dp_command") or ""))
+    if spec is not None and spec.inline:
+        answer = _run(runtime, call)  # a few short reads: cheaper than a threadpool hop
+    else:
+        answer = await asyncio.to_thread(_run, runtime, call)
+    if isinstance(answer, bytes):
+        return Response(answer, media_type="application/json")
     return JSONResponse(answer)
 
 

@@ -9,6 +9,7 @@ wire-notes.md section 2 (the official SDK's exception tests).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ MAX_INT = 2**31 - 1
 
 TRUE_WORDS = frozenset({"1", "true", "on", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "off", "no", ""})
+LIST_BRACKETS = frozenset({"{}", "[]"})
 
 
 # -- errors -----------------------------------------------------------------------------
@@ -79,6 +81,15 @@ def item_not_found() -> DpError:
 
 def login_failed() -> DpError:
     return DpError(404, "This login does not exist. Please try again.", "EUser\\Authentication")
+
+
+def not_enterprise_member() -> DpError:
+    """A login or a group command by a user who belongs to no enterprise group."""
+    return DpError(403, "This user is not a member of an enterprise group", "EUser\\Authentication")
+
+
+def access_denied(message: str) -> DpError:
+    return DpError(403, message, "EAPI\\EAccessDenied")
 
 
 def internal_error() -> DpError:
@@ -189,14 +200,19 @@ class Params:
         raise invalid_param(name, f"{name} must be a boolean (1/0, true/false, on/off, yes/no)")
 
     def integer_list(self, name: str, *, max_items: int = MAX_LIST_ITEMS) -> list[int]:
-        """One id, a comma-separated string, a JSON list or a PHP array, as a list of ints."""
+        """One id, a comma-separated string (in braces or brackets or not), a JSON list or a
+        PHP array, as a list of ints."""
         value = self._values.get(name)
         if value is None or value == "":
             return []
         if isinstance(value, dict):
             value = list(value.values())
         if isinstance(value, str):
-            value = [part for part in value.split(",") if part.strip()]
+            # the document writes a list as "{12345677, 12345678}": braces or brackets are fine
+            text = value.strip()
+            if text[:1] + text[-1:] in LIST_BRACKETS:
+                text = text[1:-1]
+            value = [part for part in text.split(",") if part.strip()]
         if not isinstance(value, list):
             value = [value]
         if len(value) > max_items:
@@ -274,18 +290,25 @@ class Command:
     name: str
     handler: Handler
     needs_session: bool
+    inline: bool = False  # short reads: run on the event loop, no threadpool hop
 
 
 COMMANDS: dict[str, Command] = {}
 
 
-def command(name: str, *, session: bool = True) -> Callable[[Handler], Handler]:
-    """Register a handler for `dp_command=name`; `session` means dp_session_id is required."""
+def command(
+    name: str, *, session: bool = True, inline: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register a handler for `dp_command=name`; `session` means dp_session_id is required.
+
+    `inline` runs the handler on the event loop instead of a worker thread: only for
+    handlers that do a few short indexed reads (a threadpool hop costs more than they do).
+    """
 
     def register(handler: Handler) -> Handler:
         if name in COMMANDS:
             raise RuntimeError(f"Depositphotos command {name} registered twice")
-        COMMANDS[name] = Command(name, handler, session)
+        COMMANDS[name] = Command(name, handler, session, inline)
         return handler
 
     return register
@@ -295,8 +318,43 @@ def timestamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime(TIMESTAMP_FORMAT)
 
 
+ENVELOPE_FIELDS = frozenset({"timestamp", "version", "type"})
+
+
+def encode(value: Any) -> bytes:
+    """JSON as every answer is sent (compact, UTF-8)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Encoded(dict[str, Any]):
+    """A handler's fields with their JSON text already made (a cached hot answer).
+
+    Still the fields as a dict for any caller; the endpoint sends `encoded` (one JSON
+    object, braces included, none of the envelope's keys) inside the envelope as is.
+    """
+
+    def __init__(self, fields: Mapping[str, Any], encoded: bytes) -> None:
+        super().__init__(fields)
+        self.encoded = encoded
+
+
+def success_bytes(fields: Encoded, now: datetime | None = None) -> bytes:
+    """The success envelope around pre-encoded fields."""
+    head = encode({"timestamp": timestamp(now), "version": API_VERSION, "type": "success"})
+    if fields.encoded.strip() == b"{}":
+        return head
+    return head[:-1] + b"," + fields.encoded.lstrip()[1:]
+
+
 def success(fields: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    return {"timestamp": timestamp(now), "version": API_VERSION, "type": "success", **fields}
+    """The success envelope; a command's field never replaces an envelope field."""
+    answer: dict[str, Any] = {
+        "timestamp": timestamp(now),
+        "version": API_VERSION,
+        "type": "success",
+    }
+    answer.update((k, v) for k, v in fields.items() if k not in ENVELOPE_FIELDS)
+    return answer
 
 
 def failure(error: DpError, now: datetime | None = None) -> dict[str, Any]:

@@ -108,7 +108,7 @@ class Args:
             return default
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or len(value) > max_chars or "\x00" in value:
+        if not isinstance(value, str) or len(value) > max_chars or not storable(value):
             raise Pond5Error(Code.GENERAL, f"Invalid value for {name}")
         return value
 
@@ -179,6 +179,18 @@ class Args:
         return ids
 
 
+def storable(text: str) -> bool:
+    """Text a database column and a UTF-8 answer can hold: no NUL (PostgreSQL refuses it)
+    and no lone surrogate (JSON's "\\ud800" decodes to one; UTF-8 cannot encode it)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def to_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -204,6 +216,7 @@ class Call:
     credential_id: int
     key_owner_id: int
     user_id: int | None = None  # set when the command carries valid cx/cm
+    session_token: str | None = None  # the login session of cx/cm (logout ends it)
     https: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -213,7 +226,8 @@ class Call:
         return self.user_id
 
 
-Handler = Callable[[Call], dict[str, Any]]
+Result = dict[str, Any] | list[dict[str, Any]]  # a slot is an object (a few: an array)
+Handler = Callable[[Call], Result]
 
 
 @dataclass(frozen=True)
@@ -236,3 +250,38 @@ def command(name: str, *, login: bool) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+# -- URL bases and prices shared by every command ---------------------------------------
+
+MEDIA_PREFIX = "/pond5/media"
+ICON_DIR = "icons/"  # icon_base: {icon_base}%09d_icon.jpeg, {icon_base}bin/%010d_icon.jpeg
+FLV_DIR = "flv/"  # flv_base: {flv_base}%09d_prev.m4a, _main_l.mp4, ...
+MINOR_PER_MAJOR = 100
+
+
+def _with_scheme(base: str, https: bool) -> str:
+    if https and base.startswith("http://"):
+        return "https://" + base[len("http://") :]
+    return base
+
+
+def icon_base(call: Call) -> str:
+    """Where icons live, with a trailing slash (https when the envelope asked for it)."""
+    return _with_scheme(f"{call.base_url}{MEDIA_PREFIX}/{ICON_DIR}", call.https)
+
+
+def flv_base(call: Call) -> str:
+    """Where previews and other files live, with a trailing slash, as served."""
+    return f"{call.base_url}{MEDIA_PREFIX}/{FLV_DIR}"
+
+
+def flv_base_encr(call: Call) -> str:
+    """flv_base with https when the envelope asked for it ("with https if necessary")."""
+    return _with_scheme(flv_base(call), call.https)
+
+
+def price_text(amount_minor: int) -> str:
+    """A USD price as Pond5 shows it ("24", "24.50"): major units, cents only when any."""
+    major, cents = divmod(amount_minor, MINOR_PER_MAJOR)
+    return str(major) if cents == 0 else f"{major}.{cents:02d}"
