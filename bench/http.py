@@ -45,6 +45,7 @@ TARGET_RATIO = 0.4
 CONNECTIONS = 64
 IDS_SAMPLE = 200
 WARM_PASSES = 6
+WRK_WARM_S = 10.0  # an untimed wrk round: both worker processes fill their caches
 STARTUP_TIMEOUT_S = 60.0
 
 
@@ -300,6 +301,8 @@ def main() -> None:
         for name, port in (("stockhouse", sh_port), ("bare", bare_port)):
             started = time.monotonic()
             warm(port, [request_for(name, key, i) for i in ids])
+            if use_wrk:  # every worker process sees every id before the timed rounds
+                wrk_load(port, ids, key if name == "stockhouse" else None, WRK_WARM_S)
             print(f"warm-up: {name} {time.monotonic() - started:.1f} s", flush=True)
         for _ in range(rounds):
             for name, port in (("stockhouse", sh_port), ("bare", bare_port)):

@@ -158,3 +158,17 @@ def test_the_prepaid_group_can_still_license_fifty_items(demo: Runtime) -> None:
         )
         assert account is not None
         assert account.balance_minor >= 50 * 2000  # fifty licenses at the dearest demo price
+
+
+def test_search_finds_every_published_item_right_after_the_demo(demo: Runtime) -> None:
+    from stockhouse.search.query import SearchQuery
+    from stockhouse.search.service import search
+
+    with demo.db.read_session() as session:
+        published = session.scalar(
+            select(func.count())
+            .select_from(MediaItem)
+            .where(MediaItem.status == ItemStatus.ACTIVE, MediaItem.visible.is_(True))
+        )
+    page = search(demo, SearchQuery(limit=100))
+    assert page.total == published > 0

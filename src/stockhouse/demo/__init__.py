@@ -47,4 +47,7 @@ def build_demo(runtime: Runtime, *, items: int = 300, progress: Progress | None 
         from stockhouse.demo.commerce import build_demo_commerce
 
         build_demo_commerce(runtime)
+        # Index now, so that the first search after `stockhouse serve` finds everything
+        # (the queued per-item index jobs only run once a server's workers start).
+        runtime.search.rebuild()
     return path

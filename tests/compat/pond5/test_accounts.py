@@ -17,6 +17,7 @@ from tests.compat.pond5.conftest import (
     direct_login,
     login,
     one,
+    p5,
 )
 
 
@@ -26,6 +27,23 @@ def test_login_answers_cx_and_cm_that_later_commands_use(
     creds = login(client, world)
     assert creds["cx"].isdigit() and len(creds["cm"]) >= 32
     assert one(client, world, "userinfo", **creds)["un"] == "sol"
+
+
+def test_a_login_in_a_batch_does_not_log_in_the_later_commands_of_that_batch(
+    client: TestClient, world: Pond5World
+) -> None:
+    """The document: cx/cm "shall be passed with each command that shall be performed as
+    this user"; a command without them is anonymous, even after a login in its batch."""
+    answer = p5(
+        client,
+        world,
+        {"command": "login", "username": "sol", "password": PASSWORD},
+        {"command": "userinfo"},
+    )
+    logged_in, info = answer["commands"]
+    assert set(logged_in) == {"cx", "cm"}
+    assert (info["e"], info["code"]) == (True, 4)
+    assert one(client, world, "userinfo", **logged_in)["un"] == "sol"
 
 
 def test_login_with_a_wrong_password_is_a_general_error(

@@ -62,6 +62,17 @@ def test_set_active_bin_with_an_invalid_id_is_code_2(
     assert one(client, world, "set_active_bin", **creds)["code"] == 2
 
 
+def test_a_bin_id_that_cannot_be_one_is_invalid_bin_id_in_every_bin_command(
+    client: TestClient, world: Pond5World, creds: dict[str, str]
+) -> None:
+    for name in ("set_active_bin", "delete_bin", "get_bin", "get_bin_formatted"):
+        for value in ("first", -3, 1.5, [1]):
+            slot = one(client, world, name, binid=value, **creds)
+            assert slot == {"e": True, "code": 2, "msg": "Invalid bin id"}, (name, value)
+    slot = one(client, world, "modify_active_bin", binid="x", addid=str(world.video), **creds)
+    assert slot == {"e": True, "code": 2, "msg": "Invalid bin id"}
+
+
 def test_modify_active_bin_adds_and_removes_and_counts(
     client: TestClient, world: Pond5World, creds: dict[str, str]
 ) -> None:

@@ -201,3 +201,26 @@ def test_array_in_xml_with_item_children(api: TestClient, world: Pond5World) -> 
     items = p5_xml(api, world, command)["commands"][0]["items"]
     assert [item["id"] for item in items] == [str(world.sfx), str(world.video)]
     assert items[1]["pr"] == "20"
+
+
+def test_codecs_and_fps_follow_one_rule_in_every_command(
+    client: TestClient, world: Pond5World, creds: dict[str, str]
+) -> None:
+    """An image has no codecs ("" both), a sound no video codec; fps is always a number
+    with a fraction (0.0 without frames), in clip data as in bins."""
+    binid = one(client, world, "create_bin", name="Codecs", **creds)["binid"]
+    one(
+        client, world, "modify_active_bin", binid=binid, addid=f"{world.photo},{world.sfx}", **creds
+    )
+    in_bin = {i["id"]: i for i in one(client, world, "get_bin_formatted", **creds)["items"]}
+    listed = one(
+        client, world, "get_clip_data_array", itemids=f"{world.photo},{world.sfx}", col=192
+    )
+    photo = one(client, world, "get_clip_data", itemid=world.photo)["clip_data"]
+    assert [(i["codg"], i["coda"]) for i in listed["items"]] == [("", ""), ("", "pcm_s16le")]
+    assert [(in_bin[i]["codg"], in_bin[i]["coda"]) for i in (world.photo, world.sfx)] == [
+        ("", ""),
+        ("", "pcm_s16le"),
+    ]
+    assert (photo["codg"], photo["coda"], photo["fps"]) == ("", "", 0.0)
+    assert isinstance(photo["fps"], float)

@@ -217,6 +217,20 @@ def test_purchase_using_cash_pays_from_the_cash_balance(
     assert credit_balance(runtime, world.buyer) == BUYER_CREDITS
 
 
+def test_purchase_using_cash_short_of_cash_is_a_general_error_not_102(
+    client: TestClient, runtime: Runtime, world: Pond5World
+) -> None:
+    """102 is "not enough credits", listed for purchase_using_credits only."""
+    partner = direct_login(runtime, world, world.partner)  # no cash, no credits
+    cart(client, world, partner, f"{world.sfx}")
+    cash = one(client, world, "purchase_using_cash", **partner)
+    by_credits = one(client, world, "purchase_using_credits", **partner)
+    assert (cash["e"], cash["code"]) == (True, 1)
+    assert cash["msg"].startswith("Not enough cash")
+    assert (by_credits["e"], by_credits["code"]) == (True, 102)
+    assert one(client, world, "get_cart_formatted", **partner)["items"][0]["id"] == world.sfx
+
+
 def test_purchase_using_cash_with_use_credits_that_would_cover_it_is_106(
     client: TestClient, runtime: Runtime, world: Pond5World, creds: dict[str, str]
 ) -> None:
