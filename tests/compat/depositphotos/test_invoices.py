@@ -64,6 +64,22 @@ def test_create_invoice_in_the_sdk_form(
     assert answer["result"] is True
 
 
+def test_create_invoice_takes_the_documents_brace_list(
+    dp_client: TestClient, runtime: Runtime, world: World, sessions: dict[str, str]
+) -> None:
+    """The document's example value is `{12345677, 12345678, 123456789}`."""
+    ids = [_postpaid_license(dp_client, runtime, world, sessions["pia"]) for _ in range(2)]
+    answer = dp(
+        dp_client,
+        "createEnterpriseInvoice",
+        dp_session_id=sessions["pat"],
+        dp_item_transaction_ids="{" + ", ".join(str(i) for i in ids) + "}",
+    )
+    assert answer["result"] is True
+    invoiced = {transaction_row(runtime, i).invoice_id for i in ids}
+    assert invoiced == {answer["invoiceId"]}
+
+
 def test_get_invoice_shows_lines_totals_and_parties(
     dp_client: TestClient, runtime: Runtime, world: World, sessions: dict[str, str]
 ) -> None:

@@ -37,6 +37,7 @@ def test_sizes_carry_credits_and_availability(client: TestClient, world: World) 
         "subscription": 1,
         "imagepack": 0,
         "ondemand": 1,
+        "mp": 0.17,  # 500 x 333, computed where the size row stores no megapixels
     }
     assert answer["sizes"]["el0"]["credits"] == 80
     assert answer["sizes"]["el0"]["subscription"] == 0
@@ -67,7 +68,9 @@ def test_watermark_choice_changes_the_big_preview(client: TestClient, world: Wor
 def test_a_list_answers_count_and_result(client: TestClient, world: World) -> None:
     answer = dp(client, "getMediaData", dp_media_id=[world.vector, world.photo, 999999])
     assert answer["count"] == 2
-    assert [item["id"] for item in answer["result"]] == [str(world.vector), str(world.photo)]
+    # search's layout: ids and dimensions are numbers, as in search's sample
+    assert [item["id"] for item in answer["result"]] == [world.vector, world.photo]
+    assert [item["width"] for item in answer["result"]] == [400, 600]
     assert answer["result"][0]["type"] == "vector"
 
 

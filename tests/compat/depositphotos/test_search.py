@@ -137,8 +137,9 @@ def test_curated_collection_is_the_exclusive_items(
 
 def test_result_fields_and_thumbnails(client: TestClient, world: World) -> None:
     item = dp(client, "search", dp_search_query="harbour")["result"][0]
-    assert item["id"] == str(world.photo)
+    assert item["id"] == item["deposit_item_id"] == world.photo  # a number, as in the sample
     assert item["type"] == item["itype"] == "image"
+    assert (item["level"], item["similar"], item["series"], item["mp4"]) == ("bronze", [], [], "")
     assert (item["width"], item["height"]) == (600, 400)
     assert client.get(item["thumbnail"]).content[:3] == b"\xff\xd8\xff"
 

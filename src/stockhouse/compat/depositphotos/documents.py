@@ -357,9 +357,15 @@ def _default_sizes(summary: ItemSummary, rows: list[SizeRow]) -> tuple[SizeRow, 
 
 
 def load_records(
-    session: Session, ids: Sequence[int], lang: str | None, *, with_related: bool = True
+    session: Session,
+    ids: Sequence[int],
+    lang: str | None,
+    *,
+    with_related: bool = True,
+    with_similar: bool = True,
 ) -> dict[int, ItemRecord]:
-    """Records of the published items among `ids` (batched; related lists per item)."""
+    """Records of the published items among `ids` (batched; related lists per item;
+    `with_similar=False` skips the similar-items ranking, a few queries per item)."""
     wanted = list(dict.fromkeys(ids))
     summaries = [
         s
@@ -384,7 +390,7 @@ def load_records(
             renditions=renditions.get(item_id, frozenset()),
             sizes=_default_sizes(summary, sizes.get(item_id, [])),
             categories=tuple(categories.get(item_id, [])),
-            similar=_similar(session, item_id) if with_related else (),
+            similar=_similar(session, item_id) if with_related and with_similar else (),
             same_model=tuple(same_model.get(item_id, ())),
             series=tuple(series.get(item_id, ())),
         )
@@ -520,6 +526,28 @@ def cached_records(runtime: Runtime, ids: Sequence[int], lang: str | None) -> li
         for item_id, record in loaded.items():
             cache.put(lang, versions[item_id].updated_at, record)
             records[item_id] = record
+    return [
+        _counted(records[item_id], versions[item_id])
+        for item_id in dict.fromkeys(ids)
+        if item_id in records
+    ]
+
+
+def brief_records(runtime: Runtime, ids: Sequence[int], lang: str | None) -> list[ItemRecord]:
+    """Records for search results without dp_full_info: cached ones as they are, the
+    others loaded in a fixed number of batched queries without the similar-items ranking
+    (and not cached, since getMediaData needs that ranking)."""
+    cache = record_cache(runtime)
+    versions = public_versions(runtime, ids)
+    records: dict[int, ItemRecord] = {}
+    for item_id, version in versions.items():
+        record = cache.get(item_id, lang, version.updated_at)
+        if record is not None:
+            records[item_id] = record
+    missing = [i for i in versions if i not in records]
+    if missing:
+        with runtime.db.read_session() as session:
+            records.update(load_records(session, missing, lang, with_similar=False))
     return [
         _counted(records[item_id], versions[item_id])
         for item_id in dict.fromkeys(ids)
@@ -747,14 +775,16 @@ def search_layout(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def search_result(record: ItemRecord, style: Style) -> dict[str, Any]:
-    """One search result without dp_full_info: the sample's fields (level and the
-    related items' ids included), no sizes, tags or categories."""
+    """One search result without dp_full_info: the sample's fields, no sizes, tags or
+    categories. `similar` is empty here: ranking similar items costs a few queries per
+    item, so only dp_full_info (and getMediaData) fill it; series and same model are
+    batched and always filled."""
     summary = record.summary
     fields = base_fields(summary, style, record.renditions)
     fields.update(
         {
             "level": record.level,
-            "similar": list(record.similar),
+            "similar": [],
             "same_model": list(record.same_model),
             "series": list(record.series),
         }

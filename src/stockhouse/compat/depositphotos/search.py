@@ -248,8 +248,10 @@ def _render(
     ids = [s.id for s in page.items]
     if not ids:
         return []
-    records = documents.cached_records(call.runtime, ids, lang if lang != "en" else None)
+    translated = lang if lang != "en" else None
     if not full_info:
-        return [documents.search_result(r, style) for r in records]
+        brief = documents.brief_records(call.runtime, ids, translated)
+        return [documents.search_result(r, style) for r in brief]
+    records = documents.cached_records(call.runtime, ids, translated)
     prices = documents.record_cache(call.runtime).prices(call.runtime, _caller_group(call))
     return [documents.search_layout(documents.media_document(r, style, prices)) for r in records]
