@@ -10,13 +10,13 @@ wire-notes.md section 2 (the official SDK's exception tests).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from stockhouse import errors
+from stockhouse.compat.values import to_int
 from stockhouse.runtime import Runtime
 
 API_VERSION = "1.3"
@@ -170,7 +170,7 @@ class Params:
         value = self._values.get(name)
         if value is None or value == "":
             return default
-        number = _to_int(value)
+        number = to_int(value)
         if number is None:
             raise invalid_param(name, f"{name} must be an integer")
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
@@ -219,7 +219,7 @@ class Params:
             raise invalid_param(name, f"{name} has more than {max_items} values")
         numbers: list[int] = []
         for entry in value:
-            number = _to_int(entry.strip() if isinstance(entry, str) else entry)
+            number = to_int(entry.strip() if isinstance(entry, str) else entry)
             if number is None or not 0 <= number <= MAX_INT:
                 raise invalid_param(name, f"{name} must hold integer ids")
             numbers.append(number)
@@ -243,21 +243,6 @@ class Params:
     def sub(self, values: Mapping[str, Any]) -> Params:
         """Parameters of a nested object, read with the same checks."""
         return Params(values)
-
-
-def _to_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        body = text[1:] if text[:1] in "+-" else text
-        if body.isascii() and body.isdigit() and len(body) <= 18:
-            return int(text)
-    return None
 
 
 # -- the call and the command table -----------------------------------------------------

@@ -31,8 +31,8 @@ from stockhouse.compat.pond5.wire import (
     command,
     icon_base,
     missing,
-    to_int,
 )
+from stockhouse.compat.values import to_int
 from stockhouse.errors import AuthenticationFailed, InvalidParameter, NotFound
 from stockhouse.runtime import Runtime
 

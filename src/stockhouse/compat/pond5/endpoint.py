@@ -39,8 +39,8 @@ from stockhouse.compat.pond5.wire import (
     Pond5Error,
     Result,
     from_domain,
-    to_int,
 )
+from stockhouse.compat.values import to_int
 from stockhouse.errors import AuthenticationFailed, DomainError, NotFound
 from stockhouse.runtime import Runtime
 

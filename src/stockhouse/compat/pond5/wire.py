@@ -10,12 +10,12 @@ object (see `endpoint.py` for the envelope and docs/compat/pond5.md for the exac
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from stockhouse import errors
+from stockhouse.compat.values import to_int
 from stockhouse.runtime import Runtime
 
 MAX_TEXT_CHARS = 2000
@@ -189,21 +189,6 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def to_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        body = text[1:] if text[:1] in "+-" else text
-        if body.isascii() and body.isdigit() and len(body) <= 18:
-            return int(text)
-    return None
 
 
 @dataclass
