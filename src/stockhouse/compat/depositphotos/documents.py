@@ -51,6 +51,7 @@ from stockhouse.commerce.prices import (
     price_book,
     product_type_of,
 )
+from stockhouse.compat.depositphotos import wire
 from stockhouse.ingest.media_classes import VIDEO_SIZE_CODES
 from stockhouse.runtime import Runtime
 from stockhouse.search import similar as related
@@ -415,15 +416,15 @@ class RecordCache:
     def __init__(self) -> None:
         self._records: dict[tuple[int, str | None], tuple[Any, ItemRecord]] = {}
         self._prices: dict[int | None, PriceTable] = {}
-        self._rendered: dict[tuple[Any, ...], tuple[dict[str, Any], bytes, bytes]] = {}
+        self._rendered: dict[tuple[Any, ...], tuple[dict[str, Any], bytes, wire.Encoded]] = {}
         self._listed: dict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = {}
 
     def rendered(
         self, record: ItemRecord, style: Style, prices: PriceTable
-    ) -> tuple[dict[str, Any], bytes, bytes]:
+    ) -> tuple[dict[str, Any], bytes, wire.Encoded]:
         """getMediaData's fields of a record (without related-item objects), rendered and
-        encoded once per record, counts, style and price table: (fields, their JSON,
-        their JSON without `type` for the top level of a one-item answer)."""
+        encoded once per record, counts, style and price table: (fields, their JSON, the
+        one-item answer: the fields without `type`, encoded; shared, never to be changed)."""
         summary = record.summary
         key = (
             summary.id,
@@ -441,7 +442,8 @@ class RecordCache:
                 self._rendered.clear()
             fields = media_document(record, style, prices)
             single = {k: v for k, v in fields.items() if k != "type"}
-            found = self._rendered[key] = (fields, _encode(fields), _encode(single))
+            answer = wire.Encoded(single, _encode(single))
+            found = self._rendered[key] = (fields, _encode(fields), answer)
         return found
 
     def listed(

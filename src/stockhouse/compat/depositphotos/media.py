@@ -102,6 +102,5 @@ def get_media_data(call: wire.Call) -> dict[str, Any]:
         pairs = [cache.listed(r, style, prices) for r in records]
         body = b'{"count":%d,"result":[%s]}' % (len(pairs), b",".join(p[1] for p in pairs))
         return wire.Encoded({"count": len(pairs), "result": [p[0] for p in pairs]}, body)
-    fields, _, single = cache.rendered(records[0], style, prices)
     # the top level's `type` is the envelope's; `itype` says the kind
-    return wire.Encoded({k: v for k, v in fields.items() if k != "type"}, single)
+    return cache.rendered(records[0], style, prices)[2]
