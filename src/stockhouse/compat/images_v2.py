@@ -1,7 +1,7 @@
 """`GET /api/2/images`: the CMS "Image APIs / Get Image List" (v2) over the catalog's images.
 
 Wire format of seed 004 and docs/compat/images_v2.md: JSON by default, XML for
-`Accept: application/xml`; errors are HTTP 400/401/403 with `{"ref", "summary"}` or
+`Accept: application/xml`; errors are HTTP 400/401/403/405 with `{"ref", "summary"}` or
 `<error><ref/><summary/></error>`.
 """
 

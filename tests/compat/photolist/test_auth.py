@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from stockhouse.compat.photolist import auth
+from stockhouse.compat.photolist import METHODS, ApiMethod, auth
 from tests.compat.photolist.support import (
     NOW,
     TRANSPORTS,
@@ -300,3 +300,22 @@ def test_response_hmac_covers_the_answer(reader: Session) -> None:
     answer = reader.call("photo.size", "")
     expected = md5(before + answer["nonce"] + php_serialize(answer["response"]) + reader.secret)
     assert answer["hmac"] == expected
+
+
+def test_a_nonce_replayed_while_its_call_runs_answers_only_once(
+    client: TestClient, reader: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = reader.signed("photo.count", {}, "json")
+    replays: list[dict[str, object]] = []
+    count = METHODS["photo.count"]
+    calls = iter(range(2))
+
+    def count_and_replay(runtime: object, http: object, request: object) -> object:
+        if next(calls, None) == 0:  # the same signed call comes while the first is answered
+            replays.append(send(client, "json", "photo.count", {}, extra))
+        return count.handler(runtime, http, request)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(METHODS, "photo.count", ApiMethod(count_and_replay, auth.READ_GRANT))
+    first = send(client, "json", "photo.count", {}, extra)
+    assert replays[0]["response"] == {"total": 5}
+    error(first, "bad_hmac", "The hmac is not valid.")

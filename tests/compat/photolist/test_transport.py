@@ -338,3 +338,40 @@ def test_huge_streamed_body_is_refused_without_a_length(client: TestClient) -> N
 def test_too_many_form_fields_is_bad_request(client: TestClient) -> None:
     query = "&".join(f"a{i}=1" for i in range(1200))
     assert error_of(client.get(f"/api/get/photo.list/json/?{query}").json())[0] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"fields": ["id\x00"]}, "Field `fields` need to be one of this value: "),
+        ({"fields": ["../../etc/passwd"]}, "Field `fields` need to be one of this value: "),
+        ({"fields": ["id"], "sort": {"title": ["asc"]}}, "Field `sort::title` need to be one "),
+        ({"fields": ["id"], "sort": {"title'--": "asc"}}, "Field `sort` need to be one of this "),
+        ({"fields": ["id"], "filter": {"visible": ["1"]}}, "The specified `visible` is not valid"),
+        (
+            {"fields": ["id"], "pager": {"page": "1e9999", "max-per-page": "2"}},
+            "The specified `pager::page` is not valid.",
+        ),
+        (
+            {"fields": ["id"], "pager": {"page": "-1", "max-per-page": "2"}},
+            "Field `pager::page` need to be a number between 1 and 1000000000.",
+        ),
+        (
+            {"fields": ["id"], "filter": {"publish-date-interval": {"start": ["2011"]}}},
+            "The specified `start` is not valid : required RFC3339 date.",
+        ),
+    ],
+)
+def test_hostile_query_parameters_are_bad_data(
+    reader: Session, request_: dict[str, object], message: str
+) -> None:
+    answer = reader.call("photo.list", request_, "get")
+    assert (answer["status"], answer["code"]) == ("error", "bad_data")
+    assert answer["message"].startswith(message)
+
+
+@pytest.mark.parametrize("photo_id", ["http://169.254.169.254/latest", "../1", "1;2", "0x10"])
+def test_hostile_photo_ids_are_bad_data(reader: Session, photo_id: str) -> None:
+    answer = reader.call("photo.get", {"id": photo_id, "fields": ["id"]}, "get")
+    assert (answer["status"], answer["code"]) == ("error", "bad_data")
+    assert answer["message"] == "The specified `id` is not valid."

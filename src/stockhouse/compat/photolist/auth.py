@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts.models import ApiKind, Credential
@@ -294,13 +294,21 @@ def authenticate(
 
 def sign_response(runtime: Runtime, caller: Caller, response: Any) -> dict[str, str]:
     """The `nonce` and `hmac` an authenticated answer gains; the new nonce is stored for
-    the token, so the client's next call must use it."""
+    the token, so the client's next call must use it.
+
+    The nonce is swapped only if it is still the one the call was signed with: of two
+    calls racing with the same nonce (a replay), one answers and the other is bad_hmac.
+    """
     nonce = new_nonce()
     signature = md5(caller.nonce + nonce + serialize(response) + caller.secret)
     with runtime.db.session() as session:
-        row = session.get(PhotolistToken, caller.token_id)
-        if row is not None:
-            row.nonce = nonce
+        swapped = session.execute(
+            update(PhotolistToken)
+            .where(PhotolistToken.id == caller.token_id, PhotolistToken.nonce == caller.nonce)
+            .values(nonce=nonce)
+        )
+        if swapped.rowcount != 1:  # type: ignore[attr-defined]
+            raise errors.bad_hmac()
     return {"nonce": nonce, "hmac": signature}
 
 
