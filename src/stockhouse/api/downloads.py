@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from stockhouse.api.deps import AdminDep, PrincipalDep, RuntimeDep, SessionDep
 from stockhouse.api.file_responses import answers_domain_errors, blob_response
 from stockhouse.api.media import absolute_url, download_name, etag_of
+from stockhouse.api.schemas import from_view
 from stockhouse.catalog.models import MediaKind
 from stockhouse.commerce import downloads
 from stockhouse.commerce.listing import MAX_LIMIT, Paging, Period
@@ -144,36 +145,15 @@ class GrantPage(BaseModel):
 
 
 def _link_out(runtime: Runtime, request: Request, link: downloads.SignedLink) -> LinkOut:
-    return LinkOut(
-        url=absolute_url(runtime, request, link.path),
-        expires_at=link.expires_at,
-        transaction_id=link.transaction_id,
-        download_id=link.download_id,
-        version_id=link.version_id,
-    )
-
-
-def _party(party: downloads.Party) -> PartyOut:
-    return PartyOut(id=party.id, username=party.username)
+    return from_view(LinkOut, link, url=absolute_url(runtime, request, link.path))
 
 
 def _grant_out(grant: downloads.DownloadGrant) -> GrantOut:
-    return GrantOut(
-        transaction_id=grant.transaction_id,
-        item_id=grant.item_id,
-        item_kind=grant.item_kind.value,
-        title=grant.title,
-        artist=_party(grant.artist),
-        license_id=grant.license_id,
+    return from_view(
+        GrantOut,
+        grant,
         size=grant.size_code,
-        currency=grant.currency,
-        price_minor=grant.price_minor,
         price=to_decimal(grant.price_minor, grant.currency),
-        credits=grant.credits,
-        created_at=grant.created_at,
-        sub_offset=grant.sub_offset,
-        bought_version_id=grant.bought_version_id,
-        versions=[VersionOut(**vars(v)) for v in grant.versions],
     )
 
 
@@ -227,12 +207,7 @@ def list_grants(
 ) -> GrantPage:
     """What you bought and may download; a video lists every version of its format."""
     page = downloads.download_grants(session, principal.user, paging=Paging(limit, offset))
-    return GrantPage(
-        items=[_grant_out(g) for g in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return from_view(GrantPage, page, items=[_grant_out(g) for g in page.items])
 
 
 # -- complimentary downloads ------------------------------------------------------------
@@ -250,12 +225,11 @@ def take_complimentary(
     grant = downloads.grant_complimentary(
         session, downloads.signer_for(runtime), principal.user, body.item_id, body.size
     )
-    return ComplimentaryOut(
-        download_id=grant.download_id,
+    return from_view(
+        ComplimentaryOut,
+        grant,
         url=absolute_url(runtime, request, grant.link.path),
         expires_at=grant.link.expires_at,
-        used_this_month=grant.used_this_month,
-        per_month=grant.per_month,
     )
 
 
@@ -285,25 +259,16 @@ def complimentary_history(
         group_id=group_id,
     )
     rows = [
-        ComplimentaryRowOut(
-            download_id=row.download_id,
-            created_at=row.created_at,
-            group_id=row.group_id,
-            item_id=row.item_id,
-            item_kind=row.item_kind.value,
-            filename=row.filename,
+        from_view(
+            ComplimentaryRowOut,
+            row,
             size=row.size_code,
-            width=row.width,
-            height=row.height,
-            user=_party(row.user),
-            seller=_party(row.seller),
-            visible=row.visible,
             url=absolute_url(runtime, request, row.link.path),
             expires_at=row.link.expires_at,
         )
         for row in page.items
     ]
-    return ComplimentaryPage(items=rows, total=page.total, limit=page.limit, offset=page.offset)
+    return from_view(ComplimentaryPage, page, items=rows)
 
 
 @router.post("/complimentary-downloads/{download_id}/link", response_model=LinkOut)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from stockhouse.accounts.models import Role
 from stockhouse.api.deps import RuntimeDep, get_principal
+from stockhouse.api.schemas import from_view
 from stockhouse.errors import PermissionDenied
 from stockhouse.ingest.inbox import (
     EntryState,
@@ -88,21 +89,7 @@ class InboxReportOut(BaseModel):
 
     @classmethod
     def of(cls, report: InboxReport) -> InboxReportOut:
-        return cls(
-            received=report.received,
-            more_waiting=report.more_waiting,
-            files=[
-                ProcessedFileOut(
-                    name=f.name,
-                    outcome=f.outcome,
-                    reason=f.reason,
-                    upload_id=f.upload_id,
-                    item_id=f.item_id,
-                    duplicate_of=f.duplicate_of,
-                )
-                for f in report.files
-            ],
-        )
+        return from_view(cls, report)
 
 
 def _ftp_access(runtime: Runtime, username: str) -> FtpAccessOut:
@@ -125,13 +112,7 @@ def get_inbox(contributor: ContributorDep, runtime: RuntimeDep) -> InboxOut:
     return InboxOut(
         ftp=_ftp_access(runtime, contributor.username),
         files=[
-            InboxFileOut(
-                name=e.name,
-                size=e.size,
-                modified_at=datetime.fromtimestamp(e.modified_at, UTC),
-                state=e.state,
-                reason=e.reason,
-            )
+            from_view(InboxFileOut, e, modified_at=datetime.fromtimestamp(e.modified_at, UTC))
             for e in entries
         ],
     )

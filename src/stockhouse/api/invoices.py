@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from stockhouse.api.deps import AdminDep, PrincipalDep, SessionDep
+from stockhouse.api.schemas import from_view
 from stockhouse.commerce import invoices
 from stockhouse.commerce.invoice_pdf import render_invoice_pdf
 from stockhouse.commerce.listing import MAX_LIMIT, Paging, Period
@@ -51,7 +52,9 @@ class LineOut(BaseModel):
     license_fields: list[LicenseFieldOut]
 
 
-class InvoiceOut(BaseModel):
+class InvoiceHeadOut(BaseModel):
+    """What an invoice and its summary both show first, in this order."""
+
     id: int
     number: str
     kind: str
@@ -62,6 +65,9 @@ class InvoiceOut(BaseModel):
     subtotal_minor: int
     vat_minor: int
     total_minor: int
+
+
+class InvoiceOut(InvoiceHeadOut):
     subtotal: Decimal
     vat: Decimal
     total: Decimal
@@ -76,17 +82,7 @@ class InvoiceOut(BaseModel):
     lines: list[LineOut]
 
 
-class InvoiceSummaryOut(BaseModel):
-    id: int
-    number: str
-    kind: str
-    description: str
-    group_id: int | None
-    state: str
-    currency: str
-    subtotal_minor: int
-    vat_minor: int
-    total_minor: int
+class InvoiceSummaryOut(InvoiceHeadOut):
     total: Decimal
     line_count: int
     issued_at: datetime
@@ -103,74 +99,31 @@ class InvoicePage(BaseModel):
 
 
 def _line_out(line: invoices.InvoiceLineView, currency: str) -> LineOut:
-    return LineOut(
-        transaction_id=line.transaction_id,
-        description=line.description,
-        amount_minor=line.amount_minor,
-        vat_minor=line.vat_minor,
-        gross_minor=line.gross_minor,
+    return from_view(
+        LineOut,
+        line,
         amount=to_decimal(line.amount_minor, currency),
         vat=to_decimal(line.vat_minor, currency),
         gross=to_decimal(line.gross_minor, currency),
-        item_id=line.item_id,
-        item_kind=line.item_kind.value if line.item_kind is not None else None,
-        item_width=line.item_width,
-        item_height=line.item_height,
-        editorial=line.editorial,
-        nudity=line.nudity,
-        license_id=line.license_id,
-        license_name=line.license_name,
         size=line.size_code,
-        license_fields=[LicenseFieldOut(key=f.key, value=f.value) for f in line.license_fields],
     )
 
 
 def _invoice_out(view: invoices.InvoiceView) -> InvoiceOut:
     currency = view.currency
-    return InvoiceOut(
-        id=view.id,
-        number=view.number,
-        kind=view.kind,
-        description=view.description,
-        group_id=view.group_id,
-        state=view.state.value,
-        currency=currency,
-        subtotal_minor=view.subtotal_minor,
-        vat_minor=view.vat_minor,
-        total_minor=view.total_minor,
+    return from_view(
+        InvoiceOut,
+        view,
         subtotal=to_decimal(view.subtotal_minor, currency),
         vat=to_decimal(view.vat_minor, currency),
         total=to_decimal(view.total_minor, currency),
-        vat_rate=view.vat_rate,
-        from_party=dict(view.from_party),
-        to_party=dict(view.to_party),
-        overrides=dict(view.overrides),
-        issued_at=view.issued_at,
-        due_at=view.due_at,
-        paid_at=view.paid_at,
-        cancelled_at=view.cancelled_at,
         lines=[_line_out(line, currency) for line in view.lines],
     )
 
 
 def _summary_out(summary: invoices.InvoiceSummary) -> InvoiceSummaryOut:
-    return InvoiceSummaryOut(
-        id=summary.id,
-        number=summary.number,
-        kind=summary.kind,
-        description=summary.description,
-        group_id=summary.group_id,
-        state=summary.state.value,
-        currency=summary.currency,
-        subtotal_minor=summary.subtotal_minor,
-        vat_minor=summary.vat_minor,
-        total_minor=summary.total_minor,
-        total=to_decimal(summary.total_minor, summary.currency),
-        line_count=summary.line_count,
-        issued_at=summary.issued_at,
-        due_at=summary.due_at,
-        paid_at=summary.paid_at,
-        cancelled_at=summary.cancelled_at,
+    return from_view(
+        InvoiceSummaryOut, summary, total=to_decimal(summary.total_minor, summary.currency)
     )
 
 
@@ -201,12 +154,7 @@ def list_invoices(
         group_id=group_id,
         paging=Paging(limit, offset),
     )
-    return InvoicePage(
-        items=[_summary_out(s) for s in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return from_view(InvoicePage, page, items=[_summary_out(s) for s in page.items])
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)

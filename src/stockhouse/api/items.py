@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from stockhouse.api import media
 from stockhouse.api.deps import Principal, PrincipalDep, RuntimeDep, SessionDep
+from stockhouse.api.schemas import from_view
 from stockhouse.catalog import categories, formats, series, service, workflow
 from stockhouse.catalog.access import is_admin, require_contributor, sees_every_status
 from stockhouse.catalog.models import (
@@ -55,7 +56,7 @@ class CategoryOut(BaseModel):
 
     @classmethod
     def of(cls, category: Category) -> CategoryOut:
-        return cls(id=category.id, group=category.group, name=category.name)
+        return from_view(cls, category)
 
 
 class ReleaseRefOut(BaseModel):
@@ -65,7 +66,7 @@ class ReleaseRefOut(BaseModel):
 
     @classmethod
     def of(cls, release: Release) -> ReleaseRefOut:
-        return cls(id=release.id, type=release.type, name=release.name)
+        return from_view(cls, release)
 
 
 class SizeOut(BaseModel):
@@ -138,71 +139,17 @@ class ItemOut(BaseModel):
 
     @classmethod
     def of(cls, item: MediaItem) -> ItemOut:
-        return cls(
-            id=item.id,
-            kind=item.kind.value,
-            owner_id=item.owner_id,
-            status=item.status.value,
-            visible=item.visible,
-            title=item.title,
-            description=item.description,
+        return from_view(
+            cls,
+            item,
             tags=item.tag_names(DEFAULT_LANGUAGE),
-            translations={
-                lang: TranslationOut(title=t.title, description=t.description, tags=t.tags)
-                for lang, t in translations_of(item).items()
-            },
+            translations=translations_of(item),
             categories=[CategoryOut.of(c) for c in sorted(item.categories, key=lambda c: c.id)],
-            series_id=item.series_id,
             releases=[ReleaseRefOut.of(r) for r in sorted(item.releases, key=lambda r: r.id)],
-            original_filename=item.original_filename,
-            extension=item.extension,
-            mime_type=item.mime_type,
-            file_size=item.file_size,
-            width=item.width,
-            height=item.height,
             megapixels=_number(item.megapixels),
-            orientation=item.orientation.value if item.orientation else None,
-            color=item.color,
-            duration_ms=item.duration_ms,
             fps=_number(item.fps),
-            video_codec=item.video_codec,
-            audio_codec=item.audio_codec,
-            video_standard=item.video_standard,
-            aspect_ratio=item.aspect_ratio,
             aspect_quotient=_number(item.aspect_quotient),
-            sample_rate=item.sample_rate,
-            channels=item.channels,
-            editorial=item.editorial,
-            nudity=item.nudity,
-            exclusive=item.exclusive,
-            extended_allowed=item.extended_allowed,
-            free=item.free,
-            ai_generated=item.ai_generated,
-            people_gender=item.people_gender,
-            people_age=item.people_age,
-            people_race=item.people_race,
-            people_quantity=item.people_quantity,
-            people_only=item.people_only,
-            copyright=item.copyright,
-            captured_at=item.captured_at,
-            sizes=[
-                SizeOut(
-                    code=s.code,
-                    width=s.width,
-                    height=s.height,
-                    megapixels=_number(s.megapixels),
-                )
-                for s in item.sizes
-            ],
-            views=item.views,
-            downloads=item.downloads,
-            created_at=item.created_at,
-            updated_at=item.updated_at,
-            submitted_at=item.submitted_at,
-            published_at=item.published_at,
-            reviewed_at=item.reviewed_at,
-            reviewed_by=item.reviewed_by,
-            rejection_reason=item.rejection_reason,
+            sizes=[from_view(SizeOut, s, megapixels=_number(s.megapixels)) for s in item.sizes],
         )
 
 
@@ -280,13 +227,7 @@ class StatusChangeOut(BaseModel):
 
     @classmethod
     def of(cls, change: StatusChange) -> StatusChangeOut:
-        return cls(
-            from_status=change.from_status,
-            to_status=change.to_status,
-            by_user_id=change.by_user_id,
-            reason=change.reason,
-            at=change.at,
-        )
+        return from_view(cls, change)
 
 
 class RenditionOut(BaseModel):
@@ -321,23 +262,7 @@ class FormatOut(BaseModel):
 
     @classmethod
     def of(cls, video_format: VideoFormat) -> FormatOut:
-        return cls(
-            id=video_format.id,
-            name=video_format.name,
-            sub_offset=video_format.sub_offset,
-            versions=[
-                VersionOut(
-                    id=v.id,
-                    width=v.width,
-                    height=v.height,
-                    video_codec=v.video_codec,
-                    audio_codec=v.audio_codec,
-                    extension=v.extension,
-                    file_size=v.file_size,
-                )
-                for v in video_format.versions
-            ],
-        )
+        return from_view(cls, video_format)
 
 
 class SeriesIn(BaseModel):

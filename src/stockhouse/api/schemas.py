@@ -1,12 +1,25 @@
-"""Response models shared by several native API modules."""
+"""Response models shared by several native API modules, and `from_view`, which builds a
+response model from the core's view of the same thing."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from stockhouse.accounts.models import Credential, GroupMember, User
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def from_view(model: type[ModelT], view: object, **values: Any) -> ModelT:
+    """`model` filled from a core view: each field from the view's attribute of the same
+    name (enums become their values, nested views their own models), except the fields
+    given in `values`, whose wire form differs (another name, a minor amount as a
+    decimal, a URL made for the request, ...)."""
+    taken = {name: getattr(view, name) for name in model.model_fields if name not in values}
+    return model.model_validate(taken | values, from_attributes=True)
 
 
 class UserOut(BaseModel):

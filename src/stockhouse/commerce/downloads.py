@@ -36,7 +36,15 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Role, User
 from stockhouse.catalog.access import is_public
 from stockhouse.catalog.models import MediaItem, MediaKind, VideoFormat, VideoVersion
-from stockhouse.commerce.listing import Page, Paging, Period, calendar_month, group_to_list
+from stockhouse.commerce.listing import (
+    Page,
+    Paging,
+    Period,
+    Person,
+    calendar_month,
+    group_to_list,
+    usernames,
+)
 from stockhouse.commerce.models import (
     ComplimentaryAllowance,
     Download,
@@ -544,12 +552,7 @@ def complimentary_download(
         return grant_complimentary(session, signer_for(runtime), user, item_id, size_code, now=now)
 
 
-@dataclass(frozen=True)
-class Party:
-    """A user as a listing shows them: id and username."""
-
-    id: int
-    username: str
+Party = Person  # a user as a listing shows them; the name adapters and the API use here
 
 
 @dataclass(frozen=True)
@@ -612,16 +615,9 @@ def complimentary_history(
         .limit(paging.limit)
         .offset(paging.offset)
     ).all()
-    names = _usernames(session, {d.user_id for d, _ in rows} | {i.owner_id for _, i in rows})
+    names = usernames(session, {d.user_id for d, _ in rows} | {i.owner_id for _, i in rows})
     page = [_history_row(signer, user.id, d, i, names) for d, i in rows]
     return Page(page, total, paging.limit, paging.offset)
-
-
-def _usernames(session: Session, user_ids: Collection[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(list(user_ids))))
-    return {int(uid): str(name) for uid, name in rows}
 
 
 def _history_row(
@@ -756,6 +752,6 @@ def download_grants(
         .limit(paging.limit)
         .offset(paging.offset)
     ).all()
-    names = _usernames(session, {item.owner_id for _, item in rows})
+    names = usernames(session, {item.owner_id for _, item in rows})
     grants = [_grant(session, transaction, item, names) for transaction, item in rows]
     return Page(grants, total, paging.limit, paging.offset)

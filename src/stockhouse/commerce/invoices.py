@@ -41,6 +41,7 @@ from stockhouse.commerce.models import (
     LicenseTransaction,
     TransactionStatus,
 )
+from stockhouse.commerce.transactions import checked_transaction_ids, locked_transactions
 from stockhouse.db.base import utcnow
 from stockhouse.errors import Conflict, InvalidParameter, NotFound, PermissionDenied
 
@@ -68,6 +69,11 @@ AGENCY_PARTY: dict[str, str] = {
 
 
 # -- what an invoice looks like ---------------------------------------------------------
+
+
+def describe_invoice(number: str, line_count: int) -> str:
+    """An invoice's one-line description, as its view and its summary both show it."""
+    return f"Invoice {number}: {line_count} license{'s' if line_count != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,7 @@ class InvoiceView:
 
     @property
     def description(self) -> str:
-        count = len(self.lines)
-        return f"Invoice {self.number}: {count} license{'s' if count != 1 else ''}"
+        return describe_invoice(self.number, len(self.lines))
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,7 @@ class InvoiceSummary:
 
     @property
     def description(self) -> str:
-        count = self.line_count
-        return f"Invoice {self.number}: {count} license{'s' if count != 1 else ''}"
+        return describe_invoice(self.number, self.line_count)
 
 
 # -- access -----------------------------------------------------------------------------
@@ -201,14 +205,12 @@ def _readable(session: Session, viewer: User, invoice_id: int, *, lock: bool = F
 
 def _transaction_ids(transaction_ids: Sequence[int]) -> list[int]:
     """The distinct ids in ascending order (the order rows are locked and lines listed)."""
-    if not transaction_ids:
-        raise InvalidParameter("transaction_ids", "name at least one transaction to invoice")
-    if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in transaction_ids):
-        raise InvalidParameter("transaction_ids", "transaction ids are positive integers")
-    ids = sorted(set(transaction_ids))
-    if len(ids) > MAX_LINES:
-        raise InvalidParameter("transaction_ids", f"an invoice holds at most {MAX_LINES} lines")
-    return ids
+    return checked_transaction_ids(
+        transaction_ids,
+        purpose="invoice",
+        most=MAX_LINES,
+        too_many=f"an invoice holds at most {MAX_LINES} lines",
+    )
 
 
 def _overrides(overrides: Mapping[str, str] | None) -> dict[str, str]:
@@ -282,19 +284,7 @@ def _locked_transactions(
     session: Session, group: Group, ids: list[int]
 ) -> list[LicenseTransaction]:
     """The transactions, locked in id order; each must be this group's and uninvoiced."""
-    rows = list(
-        session.scalars(
-            select(LicenseTransaction)
-            .where(LicenseTransaction.id.in_(ids))
-            .order_by(LicenseTransaction.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    )
-    found = {row.id for row in rows}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise NotFound(f"license transaction {missing[0]} does not exist")
+    rows = locked_transactions(session, ids)
     for row in rows:
         if row.group_id != group.id:
             raise PermissionDenied(f"license transaction {row.id} is not your group's")

@@ -19,9 +19,17 @@ from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Role, User
 from stockhouse.catalog.access import is_public
 from stockhouse.catalog.models import MediaItem, MediaKind
-from stockhouse.commerce.listing import Page, Paging, Period, group_to_list
+from stockhouse.commerce.listing import (
+    Page,
+    Paging,
+    Period,
+    Person,
+    group_to_list,
+    transaction_filters,
+    usernames,
+)
 from stockhouse.commerce.models import LicenseTransaction, TransactionStatus
-from stockhouse.commerce.transfers import Person, TransferView, transfers_of
+from stockhouse.commerce.transfers import TransferView, transfers_of
 from stockhouse.errors import PermissionDenied
 
 
@@ -87,11 +95,7 @@ def list_licensed(
     licensed, `user_id` on the buyer, `status` on paid/uninvoiced/invoiced."""
     period, paging = period or Period(), paging or Paging()
     filters = [_scope(session, viewer, group_id, user_id)]
-    filters += period.filters(LicenseTransaction.created_at)
-    if user_id is not None:
-        filters.append(LicenseTransaction.buyer_id == user_id)
-    if status is not None:
-        filters.append(LicenseTransaction.status == TransactionStatus(status))
+    filters += transaction_filters(period, user_id, status)
     total = session.scalar(select(func.count(LicenseTransaction.id)).where(*filters)) or 0
     rows = session.execute(
         select(LicenseTransaction, MediaItem)
@@ -102,17 +106,10 @@ def list_licensed(
         .offset(paging.offset)
     ).all()
     people = {t.buyer_id for t, _ in rows} | {item.owner_id for _, item in rows}
-    names = _usernames(session, people)
+    names = usernames(session, people)
     moved = transfers_of(session, [t.id for t, _ in rows])
     items = [_row(t, item, names, moved.get(t.id)) for t, item in rows]
     return Page(items, total, paging.limit, paging.offset)
-
-
-def _usernames(session: Session, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
-    return {int(uid): str(name) for uid, name in rows}
 
 
 def _row(

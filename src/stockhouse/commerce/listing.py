@@ -1,24 +1,26 @@
-"""Paging, date ranges and calendar months shared by the commerce listings.
+"""Paging, date ranges, calendar months and people shared by the commerce listings.
 
 Every list of the commerce services (downloads, invoices, transfers, earnings) pages with
 `limit` and `offset` and filters on a half-open time range `[since, until)` of aware
 datetimes; adapters turn their own parameters (Depositphotos `dp_date_start`, ...) into
-these.
+these. The lists of license transactions (licensed items, transferred licenses) share
+their filters, and every list names the users it shows as `Person`s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from stockhouse.accounts import service as accounts
 from stockhouse.accounts.models import Role, User
+from stockhouse.commerce.models import LicenseTransaction, TransactionStatus
 from stockhouse.errors import InvalidParameter, PermissionDenied
 
 DEFAULT_LIMIT = 50
@@ -125,3 +127,32 @@ def group_to_list(
     if group_id is not None and group_id != member.group_id:
         raise PermissionDenied(f"those are another group's {what}")
     return member.group_id
+
+
+def transaction_filters(
+    period: Period, user_id: int | None, status: TransactionStatus | None
+) -> list[ColumnElement[bool]]:
+    """SQL conditions keeping the license transactions made within `period`, bought by
+    `user_id` and in `status` (None: any buyer, any status)."""
+    filters = period.filters(LicenseTransaction.created_at)
+    if user_id is not None:
+        filters.append(LicenseTransaction.buyer_id == user_id)
+    if status is not None:
+        filters.append(LicenseTransaction.status == TransactionStatus(status))
+    return filters
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as a listing shows them: id and username."""
+
+    id: int
+    username: str
+
+
+def usernames(session: Session, user_ids: Collection[int]) -> dict[int, str]:
+    """The usernames of the users of `user_ids`, by id (one query; none for no ids)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(list(user_ids))))
+    return {int(uid): str(name) for uid, name in rows}

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
@@ -34,7 +34,15 @@ from stockhouse.commerce.invoices import (
     parse_party,
 )
 from stockhouse.commerce.licensing import transaction_info
-from stockhouse.commerce.listing import Page, Paging, Period, group_to_list
+from stockhouse.commerce.listing import (
+    Page,
+    Paging,
+    Period,
+    group_to_list,
+    transaction_filters,
+    usernames,
+)
+from stockhouse.commerce.listing import Person as Person  # adapters name it transfers.Person
 from stockhouse.commerce.models import (
     ExtOption,
     License,
@@ -42,6 +50,7 @@ from stockhouse.commerce.models import (
     LicenseTransfer,
     TransactionStatus,
 )
+from stockhouse.commerce.transactions import checked_transaction_ids, locked_transactions
 from stockhouse.db.base import utcnow
 from stockhouse.errors import Conflict, InvalidParameter, NotFound, PermissionDenied
 
@@ -99,14 +108,12 @@ def validate_party(name: str, party: Mapping[str, object] | None) -> dict[str, s
 
 
 def _transaction_ids(transaction_ids: Sequence[int]) -> list[int]:
-    if not transaction_ids:
-        raise InvalidParameter("transaction_ids", "name at least one transaction to transfer")
-    if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in transaction_ids):
-        raise InvalidParameter("transaction_ids", "transaction ids are positive integers")
-    ids = sorted(set(transaction_ids))
-    if len(ids) > MAX_BATCH:
-        raise InvalidParameter("transaction_ids", f"transfer at most {MAX_BATCH} at once")
-    return ids
+    return checked_transaction_ids(
+        transaction_ids,
+        purpose="transfer",
+        most=MAX_BATCH,
+        too_many=f"transfer at most {MAX_BATCH} at once",
+    )
 
 
 # -- transferring -----------------------------------------------------------------------
@@ -183,18 +190,7 @@ def transfer_licenses(
     ids = _transaction_ids(transaction_ids)
     source = validate_party("from", from_party)
     target = validate_party("to", to_party)
-    rows = list(
-        session.scalars(
-            select(LicenseTransaction)
-            .where(LicenseTransaction.id.in_(ids))
-            .order_by(LicenseTransaction.id)
-            .with_for_update()
-        )
-    )
-    found = {row.id for row in rows}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise NotFound(f"license transaction {missing[0]} does not exist")
+    rows = locked_transactions(session, ids)
     transferred = set(
         session.scalars(
             select(LicenseTransfer.transaction_id).where(LicenseTransfer.transaction_id.in_(ids))
@@ -240,14 +236,6 @@ def transfers_of(session: Session, transaction_ids: Sequence[int]) -> dict[int, 
 
 
 @dataclass(frozen=True)
-class Person:
-    """A user as a listing shows them."""
-
-    id: int
-    username: str
-
-
-@dataclass(frozen=True)
 class TransferredLicense:
     """A transferred license of a group (Depositphotos getTransferredLicenses row)."""
 
@@ -284,12 +272,8 @@ def list_transferred(
     when the item was licensed, `user_id` on the buyer, `status` on the transaction."""
     period, paging = period or Period(), paging or Paging()
     group = group_to_list(session, viewer, group_id, what="transferred licenses")
-    filters: list[ColumnElement[bool]] = [LicenseTransaction.group_id == group]
-    filters += period.filters(LicenseTransaction.created_at)
-    if user_id is not None:
-        filters.append(LicenseTransaction.buyer_id == user_id)
-    if status is not None:
-        filters.append(LicenseTransaction.status == TransactionStatus(status))
+    filters = [LicenseTransaction.group_id == group]
+    filters += transaction_filters(period, user_id, status)
     joined = (
         select(func.count(LicenseTransfer.id))
         .join(LicenseTransaction, LicenseTransaction.id == LicenseTransfer.transaction_id)
@@ -305,16 +289,9 @@ def list_transferred(
         .limit(paging.limit)
         .offset(paging.offset)
     ).all()
-    names = _usernames(session, {t.buyer_id for _, t, _ in rows} | {i.owner_id for *_, i in rows})
+    names = usernames(session, {t.buyer_id for _, t, _ in rows} | {i.owner_id for *_, i in rows})
     items = [_row(transfer, t, item, names) for transfer, t, item in rows]
     return Page(items, total, paging.limit, paging.offset)
-
-
-def _usernames(session: Session, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
-    return {int(uid): str(name) for uid, name in rows}
 
 
 def _row(
