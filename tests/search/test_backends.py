@@ -935,6 +935,15 @@ def test_no_facets_unless_asked(search_env: SearchEnv) -> None:
     assert search_env.backend.search(SearchQuery()).facets is None
 
 
+def test_facets_leave_categories_out_when_the_caller_shows_none(search_env: SearchEnv) -> None:
+    query = SearchQuery(text="dog", facets=True, facet_categories=False, limit=1)
+    result = search_env.backend.search(query)
+    assert result.total == 2
+    assert result.facets == Facets(
+        kind={"photo": 2}, orientation={"horizontal": 1, "square": 1}, color={4: 1, 2: 1}
+    )
+
+
 # -- hostile input ----------------------------------------------------------------------
 
 HOSTILE_TEXTS = [

@@ -714,7 +714,8 @@ def _facets(
     tsqueries: Tsqueries | None,
     scale_to: int | None,
 ) -> Facets:
-    """Counts per kind, orientation, colour and category over the whole match.
+    """Counts per kind, orientation, colour and (unless the query leaves them out)
+    category over the whole match.
 
     Exact; or, given `scale_to` (an estimated total), counted on a repeatable block sample
     of the table and scaled so that they add up to it.
@@ -738,12 +739,13 @@ def _facets(
         .group_by(matches.c[name])
         for name in FACET_COLUMNS
     ]
-    categories = select(func.unnest(matches.c.category_ids).label("value")).subquery()
-    per_value.append(
-        select(literal("category"), cast(categories.c.value, String), func.count()).group_by(
-            categories.c.value
+    if query.facet_categories:
+        categories = select(func.unnest(matches.c.category_ids).label("value")).subquery()
+        per_value.append(
+            select(literal("category"), cast(categories.c.value, String), func.count()).group_by(
+                categories.c.value
+            )
         )
-    )
     rows = conn.execute(union_all(*per_value)).all()
     return _facets_from_rows(rows, scale_to)
 

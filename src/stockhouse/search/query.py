@@ -196,6 +196,10 @@ class SearchQuery:
     offset: int = 0
     limit: int = DEFAULT_LIMIT
     facets: bool = False
+    # False leaves the category counts out of the facets (Facets.category stays empty):
+    # an item has several categories, so they cost the most to count, and not every
+    # caller shows them (the web search page does not).
+    facet_categories: bool = True
     # False lets a backend answer an estimate above its exact-count threshold (PostgreSQL:
     # the planner's estimate above 10 000 matches) where the caller does not need exactness.
     exact_count: bool = True

@@ -126,7 +126,9 @@ class TantivySearchBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         tantivy_query, scored = self.build_query(query, parse_text(query.text))
         searcher = self.searcher()
-        facets = self._facets(searcher, tantivy_query) if query.facets else None
+        facets = (
+            self._facets(searcher, tantivy_query, query.facet_categories) if query.facets else None
+        )
         specs = sort_specs(query.sort, scored)
         # Every item has a kind, so the kind facet adds up to the total: no second count.
         sorter = Sorter(searcher, self.schema)
@@ -338,14 +340,18 @@ class TantivySearchBackend:
             if low is not None or high is not None
         ]
 
-    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Facets:
-        """Counts per kind, orientation, colour and category over every hit of `query`."""
-        spec = {
+    def _facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, categories: bool = True
+    ) -> Facets:
+        """Counts per kind, orientation, colour and (with `categories`) category over
+        every hit of `query`."""
+        spec: dict[str, dict[str, dict[str, str | int]]] = {
             "kind": {"terms": {"field": "kind", "size": len(docs.KIND_CODES)}},
             "orientation": {"terms": {"field": "orientation", "size": len(Orientation)}},
             "color": {"terms": {"field": "color", "size": 32}},
-            "category": {"terms": {"field": "category", "size": MAX_CATEGORY_FACETS}},
         }
+        if categories:
+            spec["category"] = {"terms": {"field": "category", "size": MAX_CATEGORY_FACETS}}
         result = searcher.aggregate(query, spec)
 
         def buckets(name: str) -> dict[int, int]:

@@ -43,6 +43,10 @@ DEEP_MARGIN_DIVISOR = 2  # ... and half the page's depth, when that is more
 # this many times over while the run crossing the page's start begins before the window.
 SCORE_MARGIN_DIVISOR = 8
 SCORE_MARGIN_GROWTH = 4
+# ... and for deep pages at least one hit per this many documents of the index (a common
+# word's run around offset 10 000 is a few hundred hits long at 100 000 items, several
+# thousand at a million).
+SCORE_MARGIN_PER_DOCS = 100
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,10 @@ class Sorter:
         ones), so a run is known whole once the window reaches past it.
         """
         margin = max(SCAN_MARGIN, (offset + limit) // SCORE_MARGIN_DIVISOR)
+        if offset > 0:
+            # Runs grow with the number of matches, which grows with the index: a wider
+            # first window is cheaper than a second search (each collects the whole top).
+            margin = max(margin, self.searcher.num_docs // SCORE_MARGIN_PER_DOCS)
         before = after = margin
         while True:
             start = max(0, offset - before)
