@@ -91,6 +91,7 @@ class SearchForm:
             offset=(self.page - 1) * PER_PAGE,
             limit=PER_PAGE,
             facets=True,
+            facet_categories=False,  # the page has no category filter: not counted
         )
 
 
