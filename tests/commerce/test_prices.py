@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts import service as accounts
+from stockhouse.catalog.models import MediaKind, SizeOption
 from stockhouse.commerce import prices
 from stockhouse.commerce.models import ExtOption, License, Price, ProductType
 from stockhouse.commerce.prices import PriceQuote
 from stockhouse.errors import InvalidParameter, NotFound
 from stockhouse.runtime import Runtime
+from tests.search.items_support import add_item
 
 
 def _count(session: Session, table: type[License] | type[Price]) -> int:
@@ -154,3 +156,37 @@ def test_royalty_rates_by_level_with_beginner_as_fallback(runtime: Runtime) -> N
         assert prices.royalty_rate(session, "gold") == Decimal("0.47")
         with pytest.raises(InvalidParameter):
             prices.set_royalty_rate(session, "gold", Decimal("1.2"))
+
+
+def test_from_price_is_the_lowest_standard_price_of_the_items_sizes(runtime: Runtime) -> None:
+    with runtime.db.session() as session:
+        prices.ensure_default_licenses_and_prices(session)
+        owner = accounts.create_user(session, username="pricey", password=None).id
+        large_photo = add_item(session, owner)
+        small_photo = add_item(session, owner)
+        clip = add_item(session, owner, kind=MediaKind.VIDEO)
+        song = add_item(session, owner, kind=MediaKind.MUSIC)
+        unsized = add_item(session, owner)
+        for item_id, codes in {
+            large_photo: ["l", "xl", "el0"],
+            small_photo: ["s", "m"],
+            clip: ["720", "1080"],
+        }.items():
+            for position, code in enumerate(codes):
+                session.add(SizeOption(item_id=item_id, code=code, position=position))
+        session.flush()
+        found = prices.from_prices(session, [large_photo, small_photo, clip, song, unsized, 10**6])
+    # A photo without sizes and an unknown id are not for sale; audio is the file itself.
+    assert found == {large_photo: 600, small_photo: 100, clip: 2000, song: 2000}
+
+
+def test_from_price_follows_the_default_list(runtime: Runtime) -> None:
+    with runtime.db.session() as session:
+        prices.ensure_default_licenses_and_prices(session)
+        image = _license(session, ProductType.IMAGE)
+        owner = accounts.create_user(session, username="pricey2", password=None).id
+        photo = add_item(session, owner)
+        session.add(SizeOption(item_id=photo, code="m", position=0))
+        session.flush()
+        prices.set_price(session, image.id, "m", amount_minor=250, credits=3)
+        assert prices.from_prices(session, [photo]) == {photo: 250}

@@ -35,7 +35,7 @@ from stockhouse.catalog.access import is_public
 from stockhouse.catalog.models import MediaItem, MediaKind, VideoFormat
 from stockhouse.commerce import credits as wallet
 from stockhouse.commerce import prices
-from stockhouse.commerce.models import CartItem, License, LicenseTransaction, ProductType
+from stockhouse.commerce.models import CartItem, License, LicenseTransaction
 from stockhouse.commerce.money import validate_currency
 from stockhouse.commerce.prices import DEFAULT_CURRENCY, PriceQuote
 from stockhouse.commerce.vat import VatRule, apply_rule, vat_rule_for
@@ -164,16 +164,7 @@ def _item_sizes(item: MediaItem, license: License) -> list[str]:
     return licensed_sizes([size.code for size in item.sizes], license)
 
 
-def licensed_sizes(size_codes: Sequence[str], license: License) -> list[str]:
-    """Of an item's size codes (smallest first), those the license covers, in that order."""
-    codes = [code for code in size_codes if code in license.sizes]
-    if (
-        not codes
-        and license.product_type == ProductType.AUDIO
-        and prices.AUDIO_SIZE in license.sizes
-    ):
-        codes = [prices.AUDIO_SIZE]  # audio sells the file as uploaded
-    return codes
+licensed_sizes = prices.licensed_sizes  # callers import it from here too
 
 
 def default_license(session: Session, item: MediaItem, group: Group | None) -> License:

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from stockhouse.accounts.models import Group
-from stockhouse.catalog.models import MediaKind
+from stockhouse.catalog.models import MediaItem, MediaKind, SizeOption
 from stockhouse.commerce.models import (
     ExtOption,
     License,
@@ -51,6 +51,7 @@ SIZE_CODE_PATTERN = re.compile(r"^[a-z0-9]{1,16}$")
 MAX_SIZES_PER_LICENSE = 20
 MAX_LICENSE_NAME = 100
 MAX_CREDITS = 10**9
+FROM_PRICE_BATCH = 1000  # items per query of from_prices
 
 # Standard-license base prices: size code -> (USD cents, credits).
 IMAGE_PRICES = {
@@ -367,6 +368,66 @@ def price_for(
     or an option has no price.
     """
     return price_book(session, license, group).quote(size_code, ext_options)
+
+
+def licensed_sizes(size_codes: Sequence[str], license: License) -> list[str]:
+    """Of an item's size codes (smallest first), those the license covers, in that order."""
+    codes = [code for code in size_codes if code in license.sizes]
+    if not codes and license.product_type == ProductType.AUDIO and AUDIO_SIZE in license.sizes:
+        codes = [AUDIO_SIZE]  # audio sells the file as uploaded
+    return codes
+
+
+def from_prices(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    """Each item's "from" price, what search sorts by: the lowest base price (minor units)
+    in the default price list among the active standard licenses covering its kind and
+    sizes.
+
+    Batched: one query for the prices, one per FROM_PRICE_BATCH items. Items that are
+    unknown or not for sale (no priced size) are left out.
+    """
+    ids = sorted(set(item_ids))
+    list_id = session.scalar(
+        select(PriceList.id).where(PriceList.group_id.is_(None)).order_by(PriceList.id).limit(1)
+    )
+    if not ids or list_id is None:
+        return {}
+    books: dict[int, tuple[License, dict[str, int]]] = {}
+    for license, size, amount in session.execute(
+        select(License, Price.size_code, Price.amount_minor)
+        .join(Price, Price.license_id == License.id)
+        .where(
+            Price.price_list_id == list_id,
+            Price.ext_option == 0,
+            License.active.is_(True),
+            License.extended.is_(False),
+        )
+        .order_by(License.id)
+    ):
+        books.setdefault(license.id, (license, {}))[1][size] = amount
+    items: dict[int, tuple[ProductType, list[str]]] = {}
+    for start in range(0, len(ids), FROM_PRICE_BATCH):
+        for item_id, kind, code in session.execute(
+            select(MediaItem.id, MediaItem.kind, SizeOption.code)
+            .outerjoin(SizeOption, SizeOption.item_id == MediaItem.id)
+            .where(MediaItem.id.in_(ids[start : start + FROM_PRICE_BATCH]))
+            .order_by(MediaItem.id, SizeOption.position)
+        ):
+            sizes = items.setdefault(item_id, (product_type_of(kind), []))[1]
+            if code is not None:
+                sizes.append(code)
+    found: dict[int, int] = {}
+    for item_id, (product_type, sizes) in items.items():
+        amounts = [
+            by_size[size]
+            for license, by_size in books.values()
+            if license.product_type == product_type
+            for size in licensed_sizes(sizes, license)
+            if size in by_size
+        ]
+        if amounts:
+            found[item_id] = min(amounts)
+    return found
 
 
 def royalty_rate(session: Session, level: str) -> Decimal:

@@ -46,6 +46,7 @@ from stockhouse.catalog.models import (
     ReleaseType,
 )
 from stockhouse.catalog.translations import DEFAULT_LANGUAGE
+from stockhouse.commerce.prices import from_prices
 from stockhouse.db.engine import Database
 
 BATCH_SIZE = 500  # items per batch of catalog queries
@@ -202,7 +203,7 @@ class ItemDocument:
     texts: dict[str, LanguageText] = field(default_factory=dict)
     category_ids: list[int] = field(default_factory=list)
     has_model_release: bool = False
-    price: int = 0  # minor units; 0 until commerce supplies per-item prices
+    price: int = 0  # "from" price in minor units (commerce.prices.from_prices); 0 unpriced
     # Result-page columns (SUMMARY_ONLY_COLUMNS) and translations as the catalog stores
     # them (language code as written, title, description), for the stored summary.
     details: dict[str, Any] = field(default_factory=dict)
@@ -356,6 +357,8 @@ def _load_batch(session: Session, where: Selector, limit: int | None = None) -> 
     ).all():
         if item_id in documents:
             documents[item_id].has_model_release = True
+    for item_id, price in from_prices(session, found).items():
+        documents[item_id].price = price
     return list(documents.values())
 
 

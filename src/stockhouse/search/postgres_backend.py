@@ -61,9 +61,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session
 
 from stockhouse.catalog.models import ItemStatus, MediaKind, ReleaseType
 from stockhouse.catalog.translations import DEFAULT_LANGUAGE
+from stockhouse.commerce.prices import from_prices
 from stockhouse.errors import InvalidParameter
 from stockhouse.runtime import Runtime
 from stockhouse.search.documents import (
@@ -139,6 +141,7 @@ DOCUMENT = table(
     column("created_s", BigInteger),
     column("updated_s", BigInteger),
     column("tsv", TSVECTOR),
+    column("price", BigInteger),  # migration 0007: the "from" price, minor units
 )
 TEXT = table(
     "search_text",
@@ -415,14 +418,14 @@ def _collated(expression: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def _sort_expression(doc: FromClause, key: SortField) -> ColumnElement[Any] | None:
-    """The value a sort key orders by (query.py's rules); None for price (0 for all)."""
+    """The value a sort key orders by (query.py's rules)."""
     c = doc.c
     columns: dict[SortField, ColumnElement[Any] | None] = {
         SortField.BEST_SALES: c.downloads,
         SortField.NEWEST: c.published_s,
         SortField.UNDISCOVERED: c.views,
         SortField.VIEWS: c.views,
-        SortField.PRICE: None,
+        SortField.PRICE: c.price,
         SortField.DURATION: func.coalesce(c.duration_ms, 0),
         SortField.NAME: _collated(func.substr(func.lower(c.title), 1, SORT_TEXT_LENGTH)),
         SortField.USERNAME: _collated(
@@ -523,6 +526,7 @@ class PostgresSearchBackend:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK_KEY})
             conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
             conn.execute(text("SET LOCAL synchronous_commit = off"))
+            _load_prices(conn)
             count = _rebuild_table(
                 conn, "search_document", _document_rows("TRUE"), "m.downloads DESC, m.id DESC"
             )
@@ -782,12 +786,17 @@ def _facets_from_rows(rows: Sequence[Any], scale_to: int | None) -> Facets:
 
 DOCUMENT_COLUMNS = ", ".join(col.name for col in DOCUMENT.columns)
 _TAG_SEPARATOR = " , "
+PRICES = "search_price_input"  # a temporary table: item id -> "from" price
+_INSERT_PRICES = (
+    f"INSERT INTO {PRICES} SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:prices AS bigint[]))"  # noqa: S608
+)
 _EPOCH_S = "COALESCE(floor(extract(epoch FROM {0}))::bigint, 0)"
 
 
 def _document_rows(where: str) -> str:
     """Every item's columns, and its English title, description and tags as one weighted
-    tsvector (the item's own texts and any English-group translations and tags)."""
+    tsvector (the item's own texts and any English-group translations and tags); its price
+    comes from the PRICES table `_load_prices` filled in the same transaction."""
     config = f"'{text_config(ENGLISH_GROUP)}'::regconfig"
     english_tag = f"{_language_key_sql('g.lang')} = '{ENGLISH_GROUP}'"
     english_translation = f"{_language_key_sql('tr.lang')} = '{ENGLISH_GROUP}'"
@@ -811,8 +820,10 @@ SELECT m.id, (m.status = '{ItemStatus.ACTIVE.value}' AND m.visible), m.status, m
          FROM item_tag g WHERE g.item_id = m.id AND {english_tag}), '')), 'B')
     || setweight(to_tsvector({config}, m.description || ' ' || COALESCE(
         (SELECT string_agg(tr.description, ' ') FROM item_translation tr
-         WHERE tr.item_id = m.id AND {english_translation}), '')), 'C')
+         WHERE tr.item_id = m.id AND {english_translation}), '')), 'C'),
+    COALESCE(p.price, 0)
 FROM media_item m JOIN user_account u ON u.id = m.owner_id
+LEFT JOIN {PRICES} p ON p.item_id = m.id
 WHERE {where}
 """  # noqa: S608
 
@@ -843,9 +854,47 @@ GROUP BY x.item_id, x.language_key
 """  # noqa: S608
 
 
+def _load_prices(conn: Connection, item_ids: Sequence[int] | None = None) -> None:
+    """Fill PRICES (dropped at commit) with the "from" prices of `item_ids` (None: of every
+    item), computed by commerce in batches of INDEX_BATCH."""
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE IF NOT EXISTS {PRICES} "
+            "(item_id integer PRIMARY KEY, price bigint NOT NULL) ON COMMIT DROP"
+        )
+    )
+    with Session(bind=conn) as session:
+        for ids in _id_batches(conn, item_ids):
+            found = from_prices(session, ids)
+            if found:
+                conn.execute(
+                    text(_INSERT_PRICES), {"ids": list(found), "prices": list(found.values())}
+                )
+
+
+def _id_batches(conn: Connection, item_ids: Sequence[int] | None) -> Iterable[list[int]]:
+    if item_ids is not None:
+        for start in range(0, len(item_ids), INDEX_BATCH):
+            yield list(item_ids[start : start + INDEX_BATCH])
+        return
+    last = 0
+    while True:
+        ids = list(
+            conn.scalars(
+                text("SELECT id FROM media_item WHERE id > :last ORDER BY id LIMIT :n"),
+                {"last": last, "n": INDEX_BATCH},
+            )
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def _write_documents(conn: Connection, item_ids: list[int]) -> None:
     """Upsert the documents of `item_ids`; drop those of items that no longer exist."""
     params = {"ids": item_ids}
+    _load_prices(conn, item_ids)
     updates = ", ".join(f"{col.name} = EXCLUDED.{col.name}" for col in DOCUMENT.columns)
     conn.execute(
         text(

@@ -18,8 +18,10 @@ Ordering rules every backend follows (tests/search/test_backends.py pins them):
 - name, username and extension sort by their lower-cased text, code point by code point
   (PostgreSQL: `lower(x) COLLATE "C"`); name is the item's own (default-language) title.
 - status sorts alphabetically: active, archived, blocked, pending, rejected, uploaded.
-- price: the catalog has no per-item price yet (it depends on the license and size), so
-  every item's price is 0 and the id decides; commerce will supply it.
+- price: the item's "from" price under the default price list, in minor units (the lowest
+  base price among the active standard licenses covering its kind and sizes:
+  commerce.prices.from_prices), cheapest first; items not for sale count as 0. It is
+  taken when the item is indexed, so a price-list change applies at the next reindex.
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ from stockhouse.search.text import ParsedText, parse_text
 
 log = logging.getLogger("stockhouse.search")
 
-SCHEMA_VERSION = 3  # bump when documents.tantivy_schema changes: a new index is built
+# Bump when documents.tantivy_schema or what a field holds changes: a new index is built.
+SCHEMA_VERSION = 4  # v4: sk_price holds each item's "from" price
 INDEX_DIR = Path("search") / "tantivy"
 READY_MARKER = "stockhouse-complete"  # written once a full build has committed
 RELOAD_INTERVAL_S = 0.2  # how stale a reader may be, at most

@@ -36,7 +36,8 @@ ORDERS: dict[int, list[str]] = {
         "door_slam", "other_hd", "hdv_1080i", "ntsc_d1_park", "beach_hd",
         "hd_720", "web_clip", "pal_farm",
     ],
-    4: list(reversed(DEFAULT_MEDIA)),  # price: not indexed yet, so the id decides
+    # price ("from" price): every clip from $10 (480), sound from $20; ties newest id first
+    4: [*reversed(VIDEOS), "door_slam", "piano"],
     5: [  # duration, shortest first
         "door_slam", "web_clip", "eight_k", "ntsc_dv_street", "ntsc_d1_park", "hdv_1080i",
         "beach_hd", "hd_720", "hdv_720p", "other_hd", "model_clip", "city_4k", "pal_farm",
@@ -121,6 +122,19 @@ def test_sort_code_orders_the_page(p5_search: SearchWorld, sb: int) -> None:
 @pytest.mark.parametrize("sb", sorted(ORDERS))
 def test_sort_code_plus_100_is_the_reverse(p5_search: SearchWorld, sb: int) -> None:
     assert p5_search.found(sb=sb + 100) == list(reversed(ORDERS[sb]))
+
+
+def test_sort_code_4_orders_by_the_lowest_price_and_104_reverses_it(
+    p5_search: SearchWorld,
+) -> None:
+    def from_prices(sb: int) -> list[int]:
+        items = p5_search.search(sb=sb, col=16, bm=16515135 | 128 | 1024, no=500)["items"]
+        return [int(item["pricerange"][0]) for item in items]
+
+    cheapest_first = from_prices(4)
+    assert cheapest_first == sorted(cheapest_first)
+    assert cheapest_first[0] < cheapest_first[-1]
+    assert from_prices(104) == sorted(cheapest_first, reverse=True)
 
 
 def test_relevance_with_words_reverses_too(p5_search: SearchWorld) -> None:
