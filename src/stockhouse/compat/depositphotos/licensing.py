@@ -208,6 +208,18 @@ def optional_id(params: Params, name: str) -> int | None:
     return params.integer(name, minimum=1)
 
 
+def listing_filters(params: Params) -> dict[str, Any]:
+    """The filters getLicensedItems and getTransferredLicenses share, as the core's listing
+    functions take them: date range, paging, status, member and group."""
+    return {
+        "period": period_of(params),
+        "paging": paging_of(params),
+        "status": status_of(params),
+        "user_id": optional_id(params, "dp_user_id"),
+        "group_id": optional_id(params, "dp_group_id"),
+    }
+
+
 # -- getLicenseOfGroup ------------------------------------------------------------------
 
 
@@ -426,19 +438,9 @@ def licensed_entry(call: Call, row: licensed.LicensedRow) -> dict[str, Any]:
 @command("getLicensedItems")
 def get_licensed_items(call: Call) -> dict[str, Any]:
     """The caller's group's licensed items (a buyer without a group: their own)."""
-    params = call.params
-    period, paging, status = period_of(params), paging_of(params), status_of(params)
-    user_id, group_id = optional_id(params, "dp_user_id"), optional_id(params, "dp_group_id")
+    filters = listing_filters(call.params)
     with call.runtime.db.read_session() as session:
-        page = licensed.list_licensed(
-            session,
-            viewer_of(session, call),
-            period=period,
-            user_id=user_id,
-            status=status,
-            paging=paging,
-            group_id=group_id,
-        )
+        page = licensed.list_licensed(session, viewer_of(session, call), **filters)
     return {"downloads": [licensed_entry(call, row) for row in page.items], "count": page.total}
 
 

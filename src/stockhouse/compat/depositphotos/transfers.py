@@ -17,12 +17,9 @@ from stockhouse.compat.depositphotos.licensing import (
     currency_id,
     item_link,
     item_type,
-    optional_id,
-    paging_of,
-    period_of,
+    listing_filters,
     person,
     preview_url,
-    status_of,
     unix,
     viewer_of,
 )
@@ -110,17 +107,7 @@ def _entry(call: Call, row: transfers.TransferredLicense) -> dict[str, Any]:
 @command("getTransferredLicenses")
 def get_transferred_licenses(call: Call) -> dict[str, Any]:
     """The caller's group's transferred licenses, newest license first."""
-    params = call.params
-    period, paging, status = period_of(params), paging_of(params), status_of(params)
-    user_id, group_id = optional_id(params, "dp_user_id"), optional_id(params, "dp_group_id")
+    filters = listing_filters(call.params)
     with call.runtime.db.read_session() as session:
-        page = transfers.list_transferred(
-            session,
-            viewer_of(session, call),
-            period=period,
-            user_id=user_id,
-            status=status,
-            paging=paging,
-            group_id=group_id,
-        )
+        page = transfers.list_transferred(session, viewer_of(session, call), **filters)
     return {"downloads": [_entry(call, row) for row in page.items], "count": page.total}
